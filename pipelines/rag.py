@@ -1,0 +1,87 @@
+"""RAG column: retrieve passages from the Chroma index, then answer only from them.
+
+LangChain chain: text splitter -> Chroma vector store -> retriever -> prompt -> model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from langchain_core.prompts import ChatPromptTemplate
+
+from pipelines.core import Answer, Message, Source, last
+from pipelines.generation import generate_answer
+from pipelines.index import Hit
+from pipelines.resources import Resources
+
+NOT_FOUND = "The documents do not contain the answer."
+
+PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "You answer questions using only the numbered passages the user gives you. "
+            "Answer in one or two short sentences, copying exact figures from the passages. "
+            f'If the passages do not contain the answer, reply exactly: "{NOT_FOUND}"',
+        ),
+        ("placeholder", "{history}"),
+        ("human", "Passages:\n{context}\n\nQuestion: {question}"),
+    ]
+)
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def format_passages(hits: Sequence[Hit]) -> str:
+    """Passages as the model sees them, numbered in rank order."""
+    parts = []
+    for rank, hit in enumerate(hits, start=1):
+        meta = hit.document.metadata
+        parts.append(f"[{rank}] {meta['title']}, {meta['section']}:\n{meta['text']}")
+    return "\n\n".join(parts)
+
+
+def to_sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
+    return tuple(
+        Source(
+            document=hit.document.metadata["document"],
+            section=hit.document.metadata["section"],
+            text=hit.document.metadata["text"],
+            score=hit.score,
+            rank=rank,
+        )
+        for rank, hit in enumerate(hits, start=1)
+    )
+
+
+class RagPipeline:
+    name = "rag"
+    title = "RAG (retrieval)"
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
+        started = time.perf_counter()
+        config = self.resources.config
+        hits = self.resources.index().search(question, config.top_k)
+        retrieval_s = time.perf_counter() - started
+        prompt = PROMPT.format_messages(
+            history=[(m["role"], str(m["content"])) for m in history],
+            context=format_passages(hits),
+            question=question,
+        )
+        messages = [{"role": _ROLES.get(m.type, m.type), "content": m.content} for m in prompt]
+        yield from generate_answer(
+            self.resources.engine(),
+            config,
+            self.name,
+            messages,
+            use_adapter=False,
+            started=started,
+            sources=to_sources(hits),
+            retrieval_s=retrieval_s,
+        )
+
+    def answer(self, question: str, history: Sequence[Message] = ()) -> Answer:
+        return last(self.stream(question, history))

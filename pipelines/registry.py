@@ -1,0 +1,26 @@
+"""The explicit registry of columns. Adding a column = one module + one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipelines.base import BasePipeline
+from pipelines.core import Pipeline
+from pipelines.lora import LoraPipeline
+from pipelines.rag import RagPipeline
+from pipelines.resources import Resources
+
+PIPELINES: dict[str, Callable[[Resources], Pipeline]] = {
+    "base": BasePipeline,
+    "rag": RagPipeline,
+    "lora": LoraPipeline,
+}
+
+
+def build_pipelines(resources: Resources, names: list[str] | None = None) -> list[Pipeline]:
+    """Instantiate the named pipelines (all by default), in registry order. Cheap: no loading."""
+    chosen = list(PIPELINES) if names is None else names
+    unknown = [n for n in chosen if n not in PIPELINES]
+    if unknown:
+        raise ValueError(f"unknown pipelines {unknown}; known: {', '.join(PIPELINES)}")
+    return [PIPELINES[name](resources) for name in chosen]

@@ -1,0 +1,56 @@
+"""The heavy shared things (model with adapter, embedder, index), loaded lazily and once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from pipelines.config import Config
+from pipelines.engine import Engine
+from pipelines.index import Index, Progress
+
+log = logging.getLogger(__name__)
+
+
+class Resources:
+    def __init__(self, config: Config, progress: Progress | None = None) -> None:
+        self.config = config
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._embeddings: Any = None
+        self._index: Index | None = None
+
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                from pipelines.engine import load_engine
+                from pipelines.model import load_model
+
+                model, tokenizer = load_model(self.config)
+                self._engine = load_engine(model, tokenizer, self.config.adapter)
+            return self._engine
+
+    def embeddings(self) -> Any:
+        with self._lock:
+            if self._embeddings is None:
+                from pipelines.embeddings import LocalEmbeddings
+
+                self._embeddings = LocalEmbeddings(self.config.embedder)
+            return self._embeddings
+
+    def index(self) -> Index:
+        embeddings = self.embeddings()
+        with self._lock:
+            if self._index is None:
+                from pipelines.index import open_index
+
+                self._index = open_index(self.config, embeddings, self.progress)
+            return self._index
+
+    def warm_up(self) -> None:
+        """Load everything now, so the first question does not pay for it."""
+        self.engine()
+        self.index()
+        log.info("ready: model, adapter and index of %d chunks loaded", self._index.size)
