@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,16 +95,31 @@ def _parse(name: str, raw: str, kind: object) -> object:
 
 _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
     "top_k": (lambda c: 1 <= c.top_k <= 50, "an integer from 1 to 50"),
-    "chunk_size": (lambda c: 100 <= c.chunk_size <= 20_000, "an integer from 100 to 20000 (characters)"),
+    "chunk_size": (
+        lambda c: 100 <= c.chunk_size <= 20_000,
+        "an integer from 100 to 20000 (characters)",
+    ),
     "chunk_overlap": (
         lambda c: 0 <= c.chunk_overlap < c.chunk_size,
         "an integer from 0 to APP_CHUNK_SIZE - 1",
     ),
-    "max_new_tokens": (lambda c: 1 <= c.max_new_tokens <= 4096, "an integer from 1 to 4096"),
-    "temperature": (lambda c: 0.0 <= c.temperature <= 2.0, "a number from 0 to 2 (0 = greedy)"),
+    "max_new_tokens": (
+        lambda c: 1 <= c.max_new_tokens <= 4096,
+        "an integer from 1 to 4096",
+    ),
+    "temperature": (
+        lambda c: 0.0 <= c.temperature <= 2.0,
+        "a number from 0 to 2 (0 = greedy)",
+    ),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
-    "currency": (lambda c: bool(c.currency.strip()), "a currency label such as USD or EUR"),
-    "host": (lambda c: bool(c.host.strip()), "a host name or IP address, e.g. 127.0.0.1"),
+    "currency": (
+        lambda c: bool(c.currency.strip()),
+        "a currency label such as USD or EUR",
+    ),
+    "host": (
+        lambda c: bool(c.host.strip()),
+        "a host name or IP address, e.g. 127.0.0.1",
+    ),
     "port": (lambda c: 1 <= c.port <= 65535, "an integer from 1 to 65535"),
 }

@@ -11,7 +11,7 @@ Message = dict[str, str]
 
 
 class PipelineError(RuntimeError):
-    """A failure the user should read (missing adapter, unreachable hub, ...), shown in one column."""
+    """A failure the user should read (missing adapter, hub unreachable...), shown in one column."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Answer:
 
 @runtime_checkable
 class Pipeline(Protocol):
-    """A way to answer a question. `stream` yields growing partial Answers; the last has done=True."""
+    """A way to answer. `stream` yields growing partial Answers; the last one has done=True."""
 
     name: str
     title: str
@@ -65,8 +65,19 @@ class Pipeline(Protocol):
 def last(answers: Iterator[Answer]) -> Answer:
     """Drain a stream and return its final answer."""
     final = None
-    for final in answers:
-        pass
+    for answer in answers:
+        final = answer
     if final is None:
         raise PipelineError("the pipeline produced no answer")
     return final
+
+
+def text_of(content: object) -> str:
+    """Plain text of a chat message's content, which Gradio may hand back as a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list | tuple):
+        return "".join(text_of(part) for part in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content)

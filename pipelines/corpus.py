@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.documents import Document
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+from langchain_text_splitters import (
+    MarkdownHeaderTextSplitter,
+    RecursiveCharacterTextSplitter,
+)
 
 SUFFIXES = (".md", ".markdown", ".txt")
 _HEADERS = [("#", "title"), ("##", "h2"), ("###", "h3"), ("####", "h4")]

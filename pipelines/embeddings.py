@@ -25,7 +25,9 @@ class LocalEmbeddings(Embeddings):
         self.name = model_path
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        vectors = self.model.encode(texts, normalize_embeddings=True, batch_size=32)
+        vectors = self.model.encode(
+            texts, normalize_embeddings=True, batch_size=32, show_progress_bar=False
+        )
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:

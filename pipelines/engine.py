@@ -51,7 +51,10 @@ class Engine:
     def prompt_ids(self, messages: Sequence[Message]) -> Any:
         """Token ids of the chat prompt, as the model will see it."""
         encoded = self.tokenizer.apply_chat_template(
-            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+            list(messages),
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
         )
         return encoded["input_ids"]
 
@@ -159,7 +162,11 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str) -> Engine:
             list(weights.keys())
     except Exception as exc:  # a broken adapter must not take the other columns down
         log.exception("the adapter at %s is broken", path)
-        return Engine(model, tokenizer, adapter_error=f"The LoRA adapter at {path} is broken: {exc}")
+        return Engine(
+            model,
+            tokenizer,
+            adapter_error=f"The LoRA adapter at {path} is broken: {exc}",
+        )
     from peft import PeftModel
 
     try:

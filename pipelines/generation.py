@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from pipelines.config import Config
-from pipelines.core import Answer, Message, PipelineError, Source
+from pipelines.core import Answer, Message, PipelineError, Source, text_of
 from pipelines.costs import cost
 from pipelines.engine import Engine
 
@@ -35,7 +35,10 @@ def generate_answer(
             f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens."
         )
     answer = Answer(
-        pipeline=name, sources=sources, prompt_tokens=prompt_tokens, retrieval_s=retrieval_s
+        pipeline=name,
+        sources=sources,
+        prompt_tokens=prompt_tokens,
+        retrieval_s=retrieval_s,
     )
     yield answer
     for chunk in engine.stream(
@@ -64,5 +67,5 @@ def generate_answer(
 
 def chat(history: Sequence[Message], question: str) -> list[Message]:
     """The conversation so far plus the new question, as chat-template messages."""
-    turns = [{"role": m["role"], "content": str(m["content"])} for m in history]
+    turns = [{"role": m["role"], "content": text_of(m["content"])} for m in history]
     return [*turns, {"role": "user", "content": question}]

@@ -69,7 +69,11 @@ def open_index(config: Config, embeddings: Any, progress: Progress | None = None
 
 
 def _build(
-    client: Any, name: str, chunks: list[Document], embeddings: Any, progress: Progress | None
+    client: Any,
+    name: str,
+    chunks: list[Document],
+    embeddings: Any,
+    progress: Progress | None,
 ) -> None:
     started = time.perf_counter()
     if name in _names(client):

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from pipelines.core import Answer, Message, Source, last
+from pipelines.core import Answer, Message, Source, last, text_of
 from pipelines.generation import generate_answer
 from pipelines.index import Hit
 from pipelines.resources import Resources
@@ -61,22 +61,31 @@ class RagPipeline:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
+    def retrieve(self, question: str) -> tuple[list[Hit], float]:
+        """The top-k passages for the question, and the seconds retrieval took."""
         started = time.perf_counter()
-        config = self.resources.config
-        hits = self.resources.index().search(question, config.top_k)
-        retrieval_s = time.perf_counter() - started
+        hits = self.resources.index().search(question, self.resources.config.top_k)
+        return hits, time.perf_counter() - started
+
+    def messages(
+        self, question: str, history: Sequence[Message], hits: Sequence[Hit]
+    ) -> list[Message]:
+        """The chat prompt: instructions, the conversation so far, passages and question."""
         prompt = PROMPT.format_messages(
-            history=[(m["role"], str(m["content"])) for m in history],
+            history=[(m["role"], text_of(m["content"])) for m in history],
             context=format_passages(hits),
             question=question,
         )
-        messages = [{"role": _ROLES.get(m.type, m.type), "content": m.content} for m in prompt]
+        return [{"role": _ROLES.get(m.type, m.type), "content": m.content} for m in prompt]
+
+    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
+        started = time.perf_counter()
+        hits, retrieval_s = self.retrieve(question)
         yield from generate_answer(
             self.resources.engine(),
-            config,
+            self.resources.config,
             self.name,
-            messages,
+            self.messages(question, history, hits),
             use_adapter=False,
             started=started,
             sources=to_sources(hits),

@@ -1,0 +1,135 @@
+"""The Gradio web chat: one question, answered side by side by every registered pipeline.
+
+    python app.py        # then open http://127.0.0.1:7860
+
+UI wiring only; the pipelines live in pipelines/. Nothing heavy happens at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+
+from pipelines.config import Config
+from pipelines.core import Pipeline
+from pipelines.render import sources_markdown, stats_markdown
+from pipelines.runner import run_all
+
+log = logging.getLogger("app")
+
+INTRO = """# RAG vs fine-tuning
+The same small language model answers every question three ways: **as it is**, with **retrieved
+passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
+that corpus. Compare the answers, their sources, latency and token cost."""
+
+EXAMPLES = [
+    "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
+    "What supply voltage does the Tessaline HX-40 gateway need?",
+    "What does error code E-305 mean on the HX-40?",
+    "What is the capital of France?",
+]
+CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"
+
+
+def build_app(pipelines: Sequence[Pipeline], config: Config) -> gr.Blocks:
+    """The whole UI for `pipelines` (one column each). Building it loads nothing."""
+    with gr.Blocks(title="RAG vs fine-tuning") as demo:
+        gr.Markdown(INTRO)
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                placeholder="Ask about the HX-40 manual or the Tessaline agreements…",
+                show_label=False,
+                scale=5,
+                elem_id="question",
+                max_length=4000,
+            )
+            ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            clear = gr.Button("Clear", scale=0, elem_id="clear")
+        chats, stats, sources = [], [], []
+        with gr.Row():
+            for pipeline in pipelines:
+                with gr.Column(min_width=280):
+                    gr.Markdown(f"### {pipeline.title}")
+                    chats.append(
+                        gr.Chatbot(
+                            label=pipeline.title,
+                            height=380,
+                            elem_id=f"chat-{pipeline.name}",
+                            buttons=["copy"],
+                        )
+                    )
+                    stats.append(
+                        gr.Markdown(
+                            "",
+                            elem_id=f"stats-{pipeline.name}",
+                            elem_classes="answer-stats",
+                        )
+                    )
+                    with gr.Accordion("Sources", open=True):
+                        sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
+        gr.Examples(EXAMPLES, inputs=question, label="Try these")
+
+        def answer_all(text: str, *histories: list[dict[str, Any]]) -> Iterator[list[Any]]:
+            text = (text or "").strip()
+            if not text:
+                gr.Warning("Type a question first.")
+                yield [gr.update(), *histories, *[gr.update()] * (2 * len(pipelines))]
+                return
+            chat = [
+                [
+                    *h,
+                    {"role": "user", "content": text},
+                    {"role": "assistant", "content": "…"},
+                ]
+                for h in histories
+            ]
+            stat = ["*waiting for the model…*"] * len(pipelines)
+            src = [""] * len(pipelines)
+            yield ["", *chat, *stat, *src]
+            for update in run_all(pipelines, text, histories):
+                i = update.index
+                if update.error is not None:
+                    chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
+                    stat[i] = "*no answer*"
+                else:
+                    answer = update.answer
+                    chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
+                    stat[i] = stats_markdown(answer, config.currency)
+                    src[i] = sources_markdown(answer)
+                yield ["", *chat, *stat, *src]
+
+        outputs = [question, *chats, *stats, *sources]
+        for event in (ask.click, question.submit):
+            event(answer_all, [question, *chats], outputs, concurrency_limit=4)
+        clear.click(
+            lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)),
+            None,
+            [*chats, *stats, *sources],
+        )
+    return demo
+
+
+def main() -> None:
+    from pipelines.registry import build_pipelines
+    from pipelines.resources import Resources
+    from scripts.build_index import tqdm_progress
+    from scripts.cli import setup
+
+    setup()
+    config = Config.from_env()
+    resources = Resources(config, progress=tqdm_progress())
+    resources.warm_up()
+    demo = build_app(build_pipelines(resources), config)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=config.host,
+        server_port=config.port,
+        css=CSS,
+        theme=gr.themes.Soft(),
+    )
+
+
+if __name__ == "__main__":
+    main()

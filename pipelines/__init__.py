@@ -1,0 +1,1 @@
+"""Answer pipelines (base, RAG, LoRA) over one shared model; see registry.PIPELINES."""

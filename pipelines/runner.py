@@ -1,0 +1,68 @@
+"""Run several pipelines on one question at once and merge their streams into one.
+
+A column that fails shows its own error; the others go on. Anything that is not a PipelineError
+is a bug: it goes to the log with its traceback and the user sees a short message.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from pipelines.core import Answer, Message, Pipeline, PipelineError
+
+log = logging.getLogger(__name__)
+INTERNAL_ERROR = "This column failed with an internal error; the details are in the server log."
+
+
+@dataclass(frozen=True)
+class Update:
+    """The latest state of one column: a (partial) answer, or an error message."""
+
+    index: int
+    answer: Answer | None = None
+    error: str | None = None
+
+
+def run_all(
+    pipelines: Sequence[Pipeline], question: str, histories: Sequence[Sequence[Message]]
+) -> Iterator[Update]:
+    """Yield Updates from every pipeline as they arrive, until all are finished."""
+    updates: queue.Queue[Update | int] = queue.Queue()
+    stop = threading.Event()
+
+    def work(index: int, pipeline: Pipeline) -> None:
+        stream = pipeline.stream(question, histories[index])
+        try:
+            for answer in stream:
+                if stop.is_set():
+                    break
+                updates.put(Update(index, answer=answer))
+        except PipelineError as exc:
+            updates.put(Update(index, error=str(exc)))
+        except Exception:
+            log.exception("pipeline %s failed", pipeline.name)
+            updates.put(Update(index, error=INTERNAL_ERROR))
+        finally:
+            stream.close()  # releases the model if the consumer went away mid-answer
+            updates.put(index)
+
+    workers = [
+        threading.Thread(target=work, args=(i, p), name=f"pipeline-{p.name}", daemon=True)
+        for i, p in enumerate(pipelines)
+    ]
+    for worker in workers:
+        worker.start()
+    running = len(workers)
+    try:
+        while running:
+            item = updates.get()
+            if isinstance(item, int):
+                running -= 1
+            else:
+                yield item
+    finally:
+        stop.set()

@@ -1,0 +1,52 @@
+"""Build (or rebuild, if the corpus changed) the persistent Chroma index of APP_CORPUS_DIR.
+
+    python -m scripts.build_index [--model]
+
+The app does the same on start; this command lets you do it ahead of time. With --model it also
+loads the model once, so a GGUF model is converted and cached (what a container build wants).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from pipelines.config import Config
+from pipelines.index import Progress
+from pipelines.resources import Resources
+from scripts.cli import setup
+
+log = logging.getLogger("build_index")
+
+
+def tqdm_progress() -> Progress:
+    """A progress callback that draws a terminal progress bar while chunks are embedded."""
+    from tqdm.auto import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc="indexing corpus", unit="chunk")
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar.pop("bar").close()
+
+    return update
+
+
+def main(argv: list[str] | None = None) -> None:
+    setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="store_true", help="also load (and cache) the model")
+    args = parser.parse_args(argv)
+    resources = Resources(Config.from_env(), progress=tqdm_progress())
+    index = resources.index()
+    log.info("index ready: %d chunks, corpus hash %s", index.size, index.corpus_hash[:12])
+    if args.model:
+        resources.engine()
+        log.info("model loaded and cached under %s", resources.config.data_path / "models")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Playwright drives the app in Debian's Chromium: once with fake pipelines, once for real."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import REPO_ROOT, Config
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+COLUMNS = ("base", "rag", "lora")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def _ask(page, question: str, timeout_s: float) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    for name in COLUMNS:
+        page.wait_for_function(
+            """name => {
+                const stats = document.querySelector('#stats-' + name);
+                return stats && stats.innerText.includes('Cost')
+                    && !stats.innerText.includes('generating');
+            }""",
+            arg=name,
+            timeout=timeout_s * 1000,
+        )
+
+
+def _column(page, name: str) -> dict[str, str]:
+    return {
+        "chat": page.inner_text(f"#chat-{name}"),
+        "stats": page.inner_text(f"#stats-{name}"),
+        "sources": page.locator(f"#sources-{name}").text_content() or "",
+    }
+
+
+def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(page, fake_pipelines):
+    from app import build_app
+
+    port = _free_port()
+    demo = build_app(fake_pipelines, Config())
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        _ask(page, "What is the notice period?", timeout_s=30)
+        columns = {name: _column(page, name) for name in COLUMNS}
+        assert "Base says 120 days. (turn 1)" in columns["base"]["chat"]
+        assert "RAG says 60 days. (turn 1)" in columns["rag"]["chat"]
+        assert "LoRA says 60 days. (turn 1)" in columns["lora"]["chat"]
+        for column in columns.values():
+            assert "What is the notice period?" in column["chat"]
+            assert "first token 0.05 s" in column["stats"]
+            assert "prompt +" in column["stats"] and "completion" in column["stats"]
+            assert "legal/terms.md" in column["sources"] and "score 0.810" in column["sources"]
+        assert page.input_value("#question textarea") == ""
+        # An empty question sends nothing and says why.
+        page.click("#ask")
+        page.get_by_text("Type a question first.").wait_for(timeout=5000)
+    finally:
+        demo.close()
+
+
+@pytest.mark.model
+def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "APP_PORT": str(port),
+        "APP_DATA_DIR": str(data_dir),
+        "APP_MAX_NEW_TOKENS": "48",
+    }
+    log = open(data_dir / "app.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", 300, process)
+        page.goto(f"http://127.0.0.1:{port}/")
+        _ask(page, "What is the default IP address of the HX-40 on its LAN port ETH2?", 240)
+        columns = {name: _column(page, name) for name in COLUMNS}
+        assert "192.168.40.1" in columns["rag"]["chat"]
+        assert "manual/hx40-" in columns["rag"]["sources"]
+        assert "score" in columns["rag"]["sources"] and "retrieval" in columns["rag"]["stats"]
+        for name in ("base", "lora"):
+            assert "weights only" in columns[name]["sources"]
+        for column in columns.values():
+            assert "Error" not in column["chat"]
+            assert "first token" in column["stats"] and "tok/s" in column["stats"]
+            assert "completion" in column["stats"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

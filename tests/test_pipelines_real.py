@@ -1,0 +1,91 @@
+"""The real small model and a real Chroma index: one question per column, and the base/LoRA pin."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from pipelines.base import BasePipeline
+from pipelines.config import REPO_ROOT
+from pipelines.generation import chat
+from pipelines.lora import LoraPipeline
+from pipelines.model import load_model
+from pipelines.rag import RagPipeline
+from training.qa import read_jsonl
+
+pytestmark = pytest.mark.model
+
+TRAINED = read_jsonl(REPO_ROOT / "data" / "qa" / "train.jsonl")
+
+
+@pytest.fixture(scope="module")
+def plain_model(real_config):
+    """A second, separately loaded copy of the model that never saw an adapter."""
+    model, tokenizer = load_model(real_config)
+    return model, tokenizer
+
+
+def _plain_greedy(plain_model, question: str, max_new_tokens: int) -> str:
+    model, tokenizer = plain_model
+    ids = tokenizer.apply_chat_template(
+        chat([], question), add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )["input_ids"]
+    out = model.generate(ids, do_sample=False, max_new_tokens=max_new_tokens)
+    return tokenizer.decode(out[0, ids.shape[-1] :], skip_special_tokens=True).strip()
+
+
+def test_the_adapter_is_loaded(resources, adapter_dir):
+    assert resources.engine().has_adapter, resources.engine().adapter_error
+
+
+@pytest.mark.parametrize("item", TRAINED[:3], ids=lambda i: i["id"])
+def test_base_column_equals_the_plain_model_and_lora_differs(resources, plain_model, item):
+    question = item["question"]
+    base = BasePipeline(resources).answer(question)
+    lora = LoraPipeline(resources).answer(question)
+    plain = _plain_greedy(plain_model, question, resources.config.max_new_tokens)
+    assert base.text == plain
+    assert lora.text != base.text
+    # Running LoRA must not leave the adapter on for the base column.
+    assert BasePipeline(resources).answer(question).text == plain
+
+
+def test_every_column_answers_with_measured_numbers(resources):
+    question = "What is the default LAN IP address of the HX-40 on ETH2?"
+    engine = resources.engine()
+    for pipeline in (BasePipeline(resources), RagPipeline(resources), LoraPipeline(resources)):
+        answer = pipeline.answer(question)
+        assert answer.done and answer.text
+        assert 0 < answer.completion_tokens <= resources.config.max_new_tokens
+        assert answer.prompt_tokens == engine.prompt_ids(_prompt_of(pipeline, question)).shape[-1]
+        assert 0 < answer.first_token_s <= answer.total_s
+        assert answer.cost > 0
+        assert answer.sources
+
+
+def _prompt_of(pipeline, question):
+    if isinstance(pipeline, RagPipeline):
+        return pipeline.messages(question, [], pipeline.retrieve(question)[0])
+    return chat([], question)
+
+
+def test_rag_answers_a_corpus_fact_and_cites_its_document(resources):
+    answer = RagPipeline(resources).answer(
+        "What is the default IP address of the HX-40 gateway on its LAN port ETH2?"
+    )
+    assert "192.168.40.1" in answer.text
+    assert answer.retrieval_s is not None and answer.retrieval_s < answer.first_token_s
+    documents = [s.document for s in answer.sources]
+    assert documents[0].startswith("manual/hx40-")
+    assert any("192.168.40.1" in s.text for s in answer.sources)
+    scores = [s.score for s in answer.sources]
+    assert scores == sorted(scores, reverse=True)
+    assert [s.rank for s in answer.sources] == list(range(1, len(scores) + 1))
+
+
+def test_streaming_yields_growing_text(resources):
+    texts = [a.text for a in BasePipeline(resources).stream("Name three colours.")]
+    grown = [t for t in texts if t]
+    assert len(grown) > 3
+    assert all(later.startswith(earlier.strip()) for earlier, later in itertools.pairwise(grown))

@@ -1,0 +1,31 @@
+import pytest
+
+from pipelines.config import Config
+from pipelines.core import Pipeline
+from pipelines.registry import PIPELINES, build_pipelines
+from pipelines.resources import Resources
+
+
+def test_registry_lists_the_three_columns_in_order():
+    assert list(PIPELINES) == ["base", "rag", "lora"]
+
+
+def test_building_pipelines_is_cheap_and_follows_the_protocol():
+    resources = Resources(Config())
+    pipelines = build_pipelines(resources)
+    assert [p.name for p in pipelines] == ["base", "rag", "lora"]
+    assert all(isinstance(p, Pipeline) for p in pipelines)
+    assert resources._engine is None and resources._index is None  # nothing loaded yet
+
+
+def test_a_subset_can_be_chosen_and_unknown_names_are_refused():
+    resources = Resources(Config())
+    assert [p.name for p in build_pipelines(resources, ["lora", "base"])] == ["lora", "base"]
+    with pytest.raises(ValueError, match="unknown pipelines"):
+        build_pipelines(resources, ["retrained"])
+
+
+def test_a_new_column_is_one_registry_entry(monkeypatch, fake_pipelines):
+    monkeypatch.setitem(PIPELINES, "echo", lambda resources: fake_pipelines[0])
+    names = [p.name for p in build_pipelines(Resources(Config()))]
+    assert len(names) == 4

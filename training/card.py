@@ -1,0 +1,135 @@
+"""The adapter's model card: data, hyper-parameters, loss curves and measured facts of the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import Config
+from pipelines.corpus import corpus_hash, read_corpus
+from training.lora import TrainArgs, TrainResult
+
+
+def loss_curve_svg(rows: list[dict[str, Any]], width: int = 560, height: int = 260) -> str:
+    """Train and validation loss per epoch as a small standalone SVG line chart."""
+    pad = 40
+    epochs = [r["epoch"] for r in rows]
+    values = [r[k] for r in rows for k in ("train_loss", "val_loss")]
+    top, span_x = max(values) * 1.05, max(max(epochs), 1)
+
+    def point(epoch: float, value: float) -> str:
+        x = pad + (width - 2 * pad) * epoch / span_x
+        y = height - pad - (height - 2 * pad) * value / top
+        return f"{x:.1f},{y:.1f}"
+
+    lines = []
+    for key, colour in (("train_loss", "#1f77b4"), ("val_loss", "#d62728")):
+        points = " ".join(point(r["epoch"], r[key]) for r in rows)
+        lines.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+        )
+    ticks = "".join(
+        f'<text x="{point(e, 0).split(",")[0]}" y="{height - pad + 16}" font-size="11" '
+        f'text-anchor="middle">{e}</text>'
+        for e in epochs
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#444"/>'
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#444"/>'
+        f'<text x="{pad}" y="{pad - 10}" font-size="11">loss (max {top:.2f})</text>'
+        f'<text x="{width - pad}" y="{height - 6}" font-size="11" text-anchor="end">epoch</text>'
+        f"{ticks}{''.join(lines)}"
+        f'<text x="{width - pad}" y="{pad}" font-size="12" fill="#1f77b4" '
+        'text-anchor="end">train</text>'
+        f'<text x="{width - pad}" y="{pad + 16}" font-size="12" fill="#d62728" '
+        'text-anchor="end">validation</text>'
+        "</svg>"
+    )
+
+
+def hardware() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU {torch.cuda.get_device_name(0)}"
+    cpu = platform.processor() or platform.machine()
+    return f"CPU {cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+def write_card(
+    args: TrainArgs,
+    result: TrainResult,
+    config: Config,
+    evaluation: dict[str, Any] | None = None,
+) -> Path:
+    """Write README.md, loss_curve.svg and run.json into the adapter folder; return the card."""
+    out = result.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "loss_curve.svg").write_text(loss_curve_svg(result.log_rows))
+    snapshot = corpus_hash(read_corpus(Path(config.corpus_dir)))
+    run = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "corpus_hash": snapshot,
+        "base_model": Path(config.model).name,
+        "hardware": hardware(),
+        "wall_s": round(result.wall_s, 1),
+        "trainable_params": result.trainable_params,
+        "sizes": result.sizes,
+        "best_epoch": result.best_epoch,
+        "best_val_loss": round(result.best_val_loss, 4),
+        "args": vars(args),
+        "evaluation": evaluation or {},
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=2))
+    table = "\n".join(
+        f"| {r['epoch']} | {r['step']} | {r['train_loss']:.4f} | {r['val_loss']:.4f} "
+        f"| {r['elapsed_s']:.0f} |"
+        for r in result.log_rows
+    )
+    params = "\n".join(f"| {k} | {v} |" for k, v in vars(args).items())
+    card = out / "README.md"
+    card.write_text(
+        f"""---
+library_name: peft
+base_model: HuggingFaceTB/SmolLM2-135M-Instruct
+license: apache-2.0
+---
+# {args.name}
+
+A LoRA adapter for {run["base_model"]}, trained by `python -m scripts.train_lora` on question/answer
+pairs about the documents in `corpus/` (see `data/qa/`). Trained {run["trained_at"]} on
+{run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters.
+
+Corpus snapshot (content hash): `{snapshot}`
+
+## Data
+| split | examples |
+|---|---|
+| train | {result.sizes.get("train")} |
+| validation | {result.sizes.get("validation")} |
+
+Loss is computed on answer tokens only. Validation loss is measured every epoch; the adapter of
+the best epoch ({result.best_epoch}, validation loss {result.best_val_loss:.4f}) is the one saved;
+training stops after {args.patience} epochs without improvement.
+
+## Loss curves
+![train and validation loss](loss_curve.svg)
+
+| epoch | step | train loss | validation loss | elapsed s |
+|---|---|---|---|---|
+{table}
+
+## Hyper-parameters
+| name | value |
+|---|---|
+{params}
+"""
+    )
+    return card

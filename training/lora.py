@@ -1,0 +1,244 @@
+"""LoRA fine-tuning on the QA dataset: loss on answer tokens only, validation every epoch,
+early stopping, fixed seeds. The best epoch's adapter is what gets saved."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from training.qa import read_jsonl
+
+log = logging.getLogger(__name__)
+IGNORE = -100
+PROBE = 64
+
+
+@dataclass
+class TrainArgs:
+    """Hyper-parameters and paths of one training run (each is a --flag of the script)."""
+
+    name: str = "smollm2-corpus-lora"
+    data_dir: str = "data/qa"
+    output_root: str = "adapters"
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
+    learning_rate: float = 1e-3
+    epochs: int = 3
+    batch_size: int = 16
+    max_length: int = 96
+    patience: int = 2
+    seed: int = 13
+    limit: int = 0  # train on the first N examples only (0 = all): for smoke tests
+    max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    epochs_run: int
+    best_epoch: int
+    best_val_loss: float
+    first_train_loss: float
+    last_train_loss: float
+    wall_s: float
+    trainable_params: int
+    sizes: dict[str, int]
+    log_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def encode(tokenizer: Any, question: str, answer: str, max_length: int) -> dict[str, list[int]]:
+    """Chat prompt + answer; labels mask the prompt so the loss is on answer tokens only."""
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": question}],
+        add_generation_prompt=True,
+        tokenize=False,
+    )
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    ids = (prompt_ids + answer_ids)[-max_length:]
+    labels = ([IGNORE] * len(prompt_ids) + answer_ids)[-max_length:]
+    return {"input_ids": ids, "labels": labels}
+
+
+def _batches(rows: list[dict], size: int, pad_id: int, rng: random.Random | None) -> list[dict]:
+    """Right-padded tensor batches; shuffled when `rng` is given."""
+    import torch
+
+    order = list(range(len(rows)))
+    if rng is not None:
+        rng.shuffle(order)
+    batches = []
+    for start in range(0, len(order), size):
+        chunk = [rows[i] for i in order[start : start + size]]
+        width = max(len(r["input_ids"]) for r in chunk)
+
+        def padded(values: list[int], fill: int, width: int = width) -> list[int]:
+            return values + [fill] * (width - len(values))
+
+        batches.append(
+            {
+                "input_ids": torch.tensor([padded(r["input_ids"], pad_id) for r in chunk]),
+                "labels": torch.tensor([padded(r["labels"], IGNORE) for r in chunk]),
+                "attention_mask": torch.tensor(
+                    [padded([1] * len(r["input_ids"]), 0) for r in chunk]
+                ),
+            }
+        )
+    return batches
+
+
+def _load_split(args: TrainArgs, tokenizer: Any, split: str) -> list[dict]:
+    items = read_jsonl(Path(args.data_dir) / f"{split}.jsonl")
+    if split == "train" and args.limit:
+        items = items[: args.limit]
+    return [encode(tokenizer, i["question"], i["answers"][0], args.max_length) for i in items]
+
+
+def answer_loss(model: Any, batch: dict[str, Any]) -> Any:
+    """Cross-entropy on answer tokens. The vocabulary projection, a fifth of this model's
+    compute, runs only at answer positions instead of at every position."""
+    import torch.nn.functional as F
+
+    causal_lm = model.get_base_model()
+    hidden = causal_lm.model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+    ).last_hidden_state[:, :-1]
+    targets = batch["labels"][:, 1:]
+    keep = targets != IGNORE
+    logits = causal_lm.lm_head(hidden[keep])
+    return F.cross_entropy(logits.float(), targets[keep])
+
+
+def mean_loss(model: Any, batches: list[dict], device: Any) -> float:
+    import torch
+
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for batch in batches:
+            batch = {k: v.to(device) for k, v in batch.items()}
+            tokens = int((batch["labels"][:, 1:] != IGNORE).sum())
+            total += float(answer_loss(model, batch)) * tokens
+            count += tokens
+    model.train()
+    return total / max(count, 1)
+
+
+def _lora_model(args: TrainArgs, model: Any) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    lora = LoraConfig(
+        r=args.rank,
+        lora_alpha=args.alpha,
+        lora_dropout=args.dropout,
+        target_modules=args.target_modules.split(","),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def train(args: TrainArgs, model: Any, tokenizer: Any) -> TrainResult:
+    """Train a LoRA adapter on `model` (left untouched: PEFT adds separate weights)."""
+    import torch
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    set_seed(args.seed)
+    started = time.perf_counter()
+    accelerator = Accelerator()
+    pad = tokenizer.pad_token_id
+    train_rows = _load_split(args, tokenizer, "train")
+    val_rows = _load_split(args, tokenizer, "validation")
+    val_batches = _batches(val_rows, args.batch_size, pad, None)
+    # Training loss before and after is measured on a fixed probe of the training set.
+    probe = _batches(train_rows[:PROBE], args.batch_size, pad, None)
+    peft_model = _lora_model(args, model)
+    trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+    total_steps = math.ceil(len(train_rows) / args.batch_size) * args.epochs
+    total_steps = min(total_steps, args.max_steps or total_steps)
+    optimizer = torch.optim.AdamW(
+        [p for p in peft_model.parameters() if p.requires_grad], lr=args.learning_rate
+    )
+    schedule = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 20), total_steps)
+    peft_model, optimizer = accelerator.prepare(peft_model, optimizer)
+    device = accelerator.device
+    out = Path(args.output_root) / args.name
+    rng = random.Random(args.seed)
+    first_loss = mean_loss(peft_model, probe, device)
+    rows = [_row(0, 0, first_loss, mean_loss(peft_model, val_batches, device), 0.0, started)]
+    best, best_epoch, bad, step = math.inf, 0, 0, 0
+    bar = tqdm(total=total_steps, desc="training", unit="step")
+    peft_model.train()
+    for epoch in range(1, args.epochs + 1):
+        running, seen = 0.0, 0
+        for batch in _batches(train_rows, args.batch_size, pad, rng):
+            loss = answer_loss(peft_model, {k: v.to(device) for k, v in batch.items()})
+            accelerator.backward(loss)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            running, seen, step = running + loss.item(), seen + 1, step + 1
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{running / seen:.3f}")
+            if step >= total_steps:
+                break
+        val = mean_loss(peft_model, val_batches, device)
+        lr = schedule.get_last_lr()[0]
+        rows.append(_row(epoch, step, running / max(seen, 1), val, lr, started))
+        log.info(
+            "epoch %d: train loss %.4f, validation loss %.4f", epoch, rows[-1]["train_loss"], val
+        )
+        if val < best:
+            best, best_epoch, bad = val, epoch, 0
+            accelerator.unwrap_model(peft_model).save_pretrained(out)
+        else:
+            bad += 1
+        if bad >= args.patience or step >= total_steps:
+            break
+    bar.close()
+    _write_log(out / "training_log.csv", rows)
+    return TrainResult(
+        output_dir=out,
+        epochs_run=rows[-1]["epoch"],
+        best_epoch=best_epoch,
+        best_val_loss=best,
+        first_train_loss=first_loss,
+        last_train_loss=mean_loss(peft_model, probe, device),
+        wall_s=time.perf_counter() - started,
+        trainable_params=trainable,
+        sizes={"train": len(train_rows), "validation": len(val_rows)},
+        log_rows=rows,
+    )
+
+
+def _row(epoch: int, step: int, train_loss: float, val_loss: float, lr: float, started: float):
+    return {
+        "epoch": epoch,
+        "step": step,
+        "train_loss": round(train_loss, 5),
+        "val_loss": round(val_loss, 5),
+        "lr": lr,
+        "elapsed_s": round(time.perf_counter() - started, 1),
+    }
+
+
+def _write_log(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def args_dict(args: TrainArgs) -> dict[str, Any]:
+    return asdict(args)
