@@ -13,8 +13,8 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config
-from pipelines.core import Pipeline
+from pipelines.config import Config, ConfigError
+from pipelines.core import Pipeline, PipelineError
 from pipelines.render import sources_markdown, stats_markdown
 from pipelines.runner import run_all
 
@@ -36,7 +36,7 @@ CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"
 
 def build_app(pipelines: Sequence[Pipeline], config: Config) -> gr.Blocks:
     """The whole UI for `pipelines` (one column each). Building it loads nothing."""
-    with gr.Blocks(title="RAG vs fine-tuning") as demo:
+    with gr.Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=True):
             question = gr.Textbox(
@@ -119,9 +119,13 @@ def main() -> None:
     from scripts.cli import setup
 
     setup()
-    config = Config.from_env()
-    resources = Resources(config, progress=tqdm_progress())
-    resources.warm_up()
+    try:
+        config = Config.from_env()
+        resources = Resources(config, progress=tqdm_progress())
+        resources.warm_up()
+    except (ConfigError, PipelineError) as exc:
+        log.error("cannot start: %s", exc)
+        raise SystemExit(2) from None
     demo = build_app(build_pipelines(resources), config)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,

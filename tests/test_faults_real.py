@@ -1,0 +1,79 @@
+"""Faults a user can cause by configuration: a missing or broken adapter, an unreachable hub."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.base import BasePipeline
+from pipelines.config import REPO_ROOT, Config
+from pipelines.core import PipelineError
+from pipelines.engine import load_engine
+from pipelines.lora import LoraPipeline
+from pipelines.model import load_model
+from pipelines.resources import Resources
+
+pytestmark = pytest.mark.model
+
+
+def _resources_with_adapter(real_config: Config, adapter: str) -> Resources:
+    resources = Resources(real_config)
+    model, tokenizer = load_model(real_config)
+    resources._engine = load_engine(model, tokenizer, adapter)
+    return resources
+
+
+@pytest.mark.parametrize("problem", ["missing", "broken"])
+def test_lora_column_explains_a_bad_adapter_and_base_still_answers(real_config, tmp_path, problem):
+    adapter = tmp_path / "adapter"
+    if problem == "broken":
+        adapter.mkdir()
+        (adapter / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8}')
+        (adapter / "adapter_model.safetensors").write_bytes(b"not a safetensors file")
+    resources = _resources_with_adapter(real_config, str(adapter))
+    with pytest.raises(PipelineError, match=str(adapter)) as error:
+        LoraPipeline(resources).answer("What is 2 + 2?")
+    assert ("No LoRA adapter" if problem == "missing" else "is broken") in str(error.value)
+    assert "APP_ADAPTER" in str(error.value) or problem == "broken"
+    answer = BasePipeline(resources).answer("What is 2 + 2?")
+    assert answer.done and answer.text
+
+
+def test_converted_model_is_cached_for_the_next_start(resources):
+    cached = list((resources.config.data_path / "models").glob("SmolLM2-135M-Instruct*/"))
+    assert [p.name for p in cached if p.name.endswith(".partial")] == []
+    assert (cached[0] / "config.json").is_file()
+    assert (cached[0] / "model.safetensors").is_file()
+    assert "quantization_config" not in (cached[0] / "config.json").read_text()
+
+
+def _start_app(**env: str) -> subprocess.CompletedProcess:
+    """Start app.py with extra environment variables; it is expected to stop by itself."""
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_hub_names_the_variable(tmp_path):
+    result = _start_app(
+        HF_HUB_OFFLINE="1", APP_MODEL="example-org/no-such-model", APP_DATA_DIR=str(tmp_path)
+    )
+    assert result.returncode == 2
+    assert "APP_MODEL='example-org/no-such-model'" in result.stderr
+    assert "hub" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_stops_the_app_with_a_clear_message():
+    result = _start_app(APP_TOP_K="lots")
+    assert result.returncode == 2
+    assert "APP_TOP_K='lots' is not an integer" in result.stderr
+    assert "Traceback" not in result.stderr
