@@ -26,9 +26,10 @@ passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tune
 that corpus. Compare the answers, their sources, latency and token cost."""
 
 EXAMPLES = [
+    "What is the monthly uptime commitment in Tessaline's SLA?",
+    "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
+    "How long does the HX-40 buffer data when the cloud is unreachable?",
     "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
-    "What supply voltage does the Tessaline HX-40 gateway need?",
-    "What does error code E-305 mean on the HX-40?",
     "What is the capital of France?",
 ]
 CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"

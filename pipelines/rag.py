@@ -17,27 +17,28 @@ from pipelines.resources import Resources
 
 NOT_FOUND = "The documents do not contain the answer."
 
+# Plain "Context / Question / Answer:" worked better for the 135M default model than numbered
+# passages, which it tended to answer with a passage number.
 PROMPT = ChatPromptTemplate.from_messages(
     [
         (
             "system",
-            "You answer questions using only the numbered passages the user gives you. "
-            "Answer in one or two short sentences, copying exact figures from the passages. "
-            f'If the passages do not contain the answer, reply exactly: "{NOT_FOUND}"',
+            "Answer the question with facts from the context only. Quote the exact number, "
+            f"period or name from the context. If the context does not say, answer: {NOT_FOUND}",
         ),
         ("placeholder", "{history}"),
-        ("human", "Passages:\n{context}\n\nQuestion: {question}"),
+        ("human", "Context:\n{context}\n\nQuestion: {question}\nAnswer:"),
     ]
 )
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
 def format_passages(hits: Sequence[Hit]) -> str:
-    """Passages as the model sees them, numbered in rank order."""
+    """Passages as the model sees them, in rank order, each with where it comes from."""
     parts = []
-    for rank, hit in enumerate(hits, start=1):
+    for hit in hits:
         meta = hit.document.metadata
-        parts.append(f"[{rank}] {meta['title']}, {meta['section']}:\n{meta['text']}")
+        parts.append(f"From {meta['title']}, section {meta['section']}:\n{meta['text']}")
     return "\n\n".join(parts)
 
 
