@@ -57,6 +57,7 @@ def build_app(pipelines: Sequence[Pipeline], config: Config) -> gr.Blocks:
                     chats.append(
                         gr.Chatbot(
                             label=pipeline.title,
+                            show_label=False,
                             height=380,
                             elem_id=f"chat-{pipeline.name}",
                             buttons=["copy"],
