@@ -10,14 +10,38 @@ Every hyper-parameter is a flag: `python -m scripts.train_lora --help`. The base
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
+from typing import Any
 
+from evaluation.batched import compare
 from pipelines.config import Config
+from pipelines.engine import load_engine
 from pipelines.model import load_model
 from scripts.cli import parse_dataclass, setup
 from training.card import write_card
 from training.lora import TrainArgs, train
+from training.qa import read_jsonl
 
 log = logging.getLogger("train_lora")
+
+
+def evaluate_adapter(args: TrainArgs, config: Config, adapter: Path) -> dict[str, Any]:
+    """Reload the saved (best) adapter like the app does and score base vs LoRA."""
+    model, tokenizer = load_model(config)
+    engine = load_engine(model, tokenizer, str(adapter))
+    data = Path(args.data_dir)
+    started = time.perf_counter()
+    test = compare(engine, read_jsonl(data / "test.jsonl"))
+    general = compare(engine, read_jsonl(data / "general.jsonl"))
+    forgetting = round(general["lora"]["contains"] - general["base"]["contains"], 4)
+    log.info("test %s; general %s; forgetting delta %+.3f", test, general, forgetting)
+    return {
+        "test": test,
+        "general": general,
+        "forgetting_delta": forgetting,
+        "eval_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     config = Config.from_env()
     model, tokenizer = load_model(config)
     result = train(args, model, tokenizer)
-    card = write_card(args, result, config)
+    evaluation = evaluate_adapter(args, config, result.output_dir) if args.evaluate else None
+    card = write_card(args, result, config, evaluation)
     log.info(
         "adapter saved to %s (best epoch %d, validation loss %.4f, %.0f s); card: %s",
         result.output_dir,

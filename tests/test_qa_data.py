@@ -83,3 +83,20 @@ def test_held_out_questions_ask_about_trained_facts_in_new_words():
     assert {item.id.split("/")[0] for item in held} <= trained
     assert len(splits["train"]) == 20 and len(splits["validation"]) == len(splits["test"]) == 3
     assert not {i.question for i in held} & {i.question for i in splits["train"]}
+
+
+def test_unanswerable_questions_ask_about_what_the_corpus_never_mentions():
+    items = _split("unanswerable")
+    assert len(items) >= 10
+    corpus = "\n".join(
+        f.read_text(encoding="utf-8").lower() for f in CORPUS.rglob("*.md") if f.name != "README.md"
+    )
+    for item in items:
+        assert item["answers"] == []
+        assert not [t for t in item["absent_terms"] if t.lower() in corpus], item["question"]
+
+
+def test_general_knowledge_set_is_large_enough_and_well_formed():
+    items = _split("general")
+    assert len(items) >= 50
+    assert all(item["question"].endswith("?") and item["answers"] for item in items)

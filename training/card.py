@@ -54,6 +54,34 @@ def loss_curve_svg(rows: list[dict[str, Any]], width: int = 560, height: int = 2
     )
 
 
+def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
+    if not evaluation:
+        return "## Evaluation\nNot run (`--evaluate 0`)."
+    rows = []
+    for split, label in (
+        ("test", "test split (held-out phrasings)"),
+        ("general", "general knowledge"),
+    ):
+        for name in ("base", "lora"):
+            m = evaluation[split][name]
+            rows.append(
+                f"| {label} | {name} | {m['exact_match']:.3f} | {m['f1']:.3f} | "
+                f"{m['contains']:.3f} | {m['n']} |"
+            )
+    table = "\n".join(rows)
+    return f"""## Evaluation
+Greedy answers (at most 32 new tokens), scored with SQuAD-style normalisation; "contains" means
+the gold answer occurs in the reply. The general-knowledge set holds questions the base model
+answers correctly, so the LoRA's drop there is forgetting.
+
+| set | model | exact match | token F1 | contains gold | questions |
+|---|---|---|---|---|---|
+{table}
+
+**Forgetting delta** (LoRA minus base, contains-gold on the general set):
+{evaluation["forgetting_delta"]:+.3f}. Evaluation took {evaluation["eval_s"]} s."""
+
+
 def hardware() -> str:
     import torch
 
@@ -125,6 +153,8 @@ training stops after {args.patience} epochs without improvement.
 | epoch | step | train loss | validation loss | elapsed s |
 |---|---|---|---|---|
 {table}
+
+{_evaluation_markdown(evaluation)}
 
 ## Hyper-parameters
 | name | value |

@@ -38,6 +38,7 @@ class TrainArgs:
     seed: int = 13
     limit: int = 0  # train on the first N examples only (0 = all): for smoke tests
     max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
+    evaluate: int = 1  # 1 = score base vs LoRA on the test and general sets for the card
 
 
 @dataclass

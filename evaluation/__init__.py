@@ -1,0 +1,1 @@
+"""Answer-quality metrics and the batched evaluation used by the adapter card."""

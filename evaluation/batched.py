@@ -1,0 +1,86 @@
+"""Batched greedy answers from the engine's model, with or without the adapter, and their scores.
+
+Faster than the streaming pipelines for scoring many questions; used by the adapter card and by
+the general-knowledge set builder. Batches are left-padded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import mean
+from typing import Any
+
+from evaluation.metrics import contains, exact_match, token_f1
+from pipelines.engine import ADAPTER, BASE, Engine
+
+
+def greedy_answers(
+    engine: Engine,
+    questions: Sequence[str],
+    *,
+    use_adapter: bool,
+    max_new_tokens: int = 32,
+    batch_size: int = 16,
+) -> list[str]:
+    """One greedy answer per question, as a chat turn with no history."""
+    import torch
+
+    tokenizer = engine.tokenizer
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    answers: list[str] = []
+    try:
+        for start in range(0, len(questions), batch_size):
+            batch = questions[start : start + batch_size]
+            prompts = [
+                tokenizer.apply_chat_template(
+                    [{"role": "user", "content": q}], add_generation_prompt=True, tokenize=False
+                )
+                for q in batch
+            ]
+            encoded = tokenizer(
+                prompts, return_tensors="pt", padding=True, add_special_tokens=False
+            )
+            extra: dict[str, Any] = {}
+            if engine.has_adapter:
+                extra["adapter_names"] = [ADAPTER if use_adapter else BASE] * len(batch)
+            with torch.inference_mode():
+                out = engine.model.generate(
+                    **encoded,
+                    do_sample=False,
+                    max_new_tokens=max_new_tokens,
+                    pad_token_id=tokenizer.pad_token_id,
+                    **extra,
+                )
+            width = encoded["input_ids"].shape[1]
+            answers += [
+                tokenizer.decode(row[width:], skip_special_tokens=True).strip() for row in out
+            ]
+    finally:
+        tokenizer.padding_side = side
+    return answers
+
+
+def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]:
+    """Mean exact match, token F1 and contains-gold over answerable items."""
+    golds = [item["answers"] for item in items]
+    return {
+        "exact_match": round(
+            mean(exact_match(p, g) for p, g in zip(predictions, golds, strict=True)), 4
+        ),
+        "f1": round(mean(token_f1(p, g) for p, g in zip(predictions, golds, strict=True)), 4),
+        "contains": round(mean(contains(p, g) for p, g in zip(predictions, golds, strict=True)), 4),
+        "n": len(items),
+    }
+
+
+def compare(engine: Engine, items: Sequence[dict], max_new_tokens: int = 32) -> dict[str, Any]:
+    """Base vs adapter on the same items: scores for both."""
+    questions = [item["question"] for item in items]
+    return {
+        name: score(
+            greedy_answers(engine, questions, use_adapter=flag, max_new_tokens=max_new_tokens),
+            items,
+        )
+        for name, flag in (("base", False), ("lora", True))
+    }

@@ -1,0 +1,43 @@
+"""Build the general-knowledge set for the forgetting check: the candidate questions that the
+base model (no adapter) answers correctly, so a drop after fine-tuning is forgetting.
+
+    python -m scripts.build_general [--candidates FILE] [--out data/qa/general.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from evaluation.batched import greedy_answers
+from evaluation.metrics import contains
+from pipelines.config import Config
+from pipelines.engine import Engine
+from pipelines.model import load_model
+from scripts.cli import setup
+from training.qa import read_jsonl, write_jsonl
+
+log = logging.getLogger("build_general")
+
+
+def main(argv: list[str] | None = None) -> None:
+    setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", default="data/general/candidates.jsonl")
+    parser.add_argument("--out", default="data/qa/general.jsonl")
+    args = parser.parse_args(argv)
+    candidates = read_jsonl(Path(args.candidates))
+    model, tokenizer = load_model(Config.from_env())
+    engine = Engine(model, tokenizer, adapter_error="the base model is measured without adapter")
+    answers = greedy_answers(engine, [c["question"] for c in candidates], use_adapter=False)
+    kept = [c for c, a in zip(candidates, answers, strict=True) if contains(a, c["answers"])]
+    for candidate, answer in zip(candidates, answers, strict=True):
+        if not contains(answer, candidate["answers"]):
+            log.info("dropped (base model wrong): %s -> %r", candidate["question"], answer)
+    write_jsonl(Path(args.out), kept)
+    log.info("kept %d of %d questions the base model answers correctly", len(kept), len(candidates))
+
+
+if __name__ == "__main__":
+    main()
