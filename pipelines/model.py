@@ -53,14 +53,50 @@ def _load_pretrained(source: str, **kwargs: Any) -> tuple[Any, Any]:
 
 
 def _load_from_hub(model_id: str) -> tuple[Any, Any]:
+    try:  # already downloaded: no network needed
+        return _load_pretrained(model_id, local_files_only=True)
+    except OSError:
+        pass
+    hint = (
+        "Set APP_MODEL to a local folder or .gguf file, or unset it to use the bundled "
+        "SmolLM2-135M-Instruct."
+    )
+    endpoint = _hub_endpoint()
+    if not _reachable(endpoint):
+        raise PipelineError(
+            f"APP_MODEL={model_id!r} names a Hugging Face model id, but the hub ({endpoint}) "
+            f"is unreachable from here and the model is not in the local cache. {hint}"
+        )
     try:
         return _load_pretrained(model_id)
     except OSError as exc:
         raise PipelineError(
-            f"APP_MODEL={model_id!r} names a Hugging Face model id, but it could not be loaded "
-            f"from the hub (is the hub reachable from here?): {exc}. Set APP_MODEL to a local "
-            "folder or .gguf file, or unset it to use the bundled SmolLM2-135M-Instruct."
+            f"APP_MODEL={model_id!r} names a Hugging Face model id that could not be loaded "
+            f"from the hub ({endpoint}): {exc}. {hint}"
         ) from exc
+
+
+def _hub_endpoint() -> str:
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+def _reachable(url: str, timeout_s: float = 3.0) -> bool:
+    """A quick TCP check, so an offline start fails at once instead of after minutes of retries."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "", port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
 
 
 def _fingerprint(path: Path) -> str:

@@ -62,9 +62,11 @@ def _start_app(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_unreachable_hub_names_the_variable(tmp_path):
+@pytest.mark.parametrize("offline", ["1", "0"])
+def test_unreachable_hub_names_the_variable(tmp_path, offline):
+    # With HF_HUB_OFFLINE=0 the app really tries the hub: unreachable here, 404 where online.
     result = _start_app(
-        HF_HUB_OFFLINE="1", APP_MODEL="example-org/no-such-model", APP_DATA_DIR=str(tmp_path)
+        HF_HUB_OFFLINE=offline, APP_MODEL="example-org/no-such-model", APP_DATA_DIR=str(tmp_path)
     )
     assert result.returncode == 2
     assert "APP_MODEL='example-org/no-such-model'" in result.stderr

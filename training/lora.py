@@ -30,8 +30,8 @@ class TrainArgs:
     alpha: int = 32
     dropout: float = 0.05
     target_modules: str = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
-    learning_rate: float = 1e-3
-    epochs: int = 3
+    learning_rate: float = 2e-3
+    epochs: int = 4
     batch_size: int = 16
     max_length: int = 96
     patience: int = 2
@@ -39,6 +39,7 @@ class TrainArgs:
     limit: int = 0  # train on the first N examples only (0 = all): for smoke tests
     max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
     evaluate: int = 1  # 1 = score base vs LoRA on the test and general sets for the card
+    bf16: int = 1  # 1 = bfloat16 autocast for the forward pass (LoRA weights stay fp32)
 
 
 @dataclass
@@ -70,14 +71,19 @@ def encode(tokenizer: Any, question: str, answer: str, max_length: int) -> dict[
 
 
 def _batches(rows: list[dict], size: int, pad_id: int, rng: random.Random | None) -> list[dict]:
-    """Right-padded tensor batches; shuffled when `rng` is given."""
+    """Right-padded tensor batches. With `rng`, examples of similar length share a batch (less
+    padding) and the batch order is shuffled; without, the order is kept."""
     import torch
 
     order = list(range(len(rows)))
     if rng is not None:
         rng.shuffle(order)
+        order.sort(key=lambda i: len(rows[i]["input_ids"]))  # stable: shuffled within a length
+    starts = list(range(0, len(order), size))
+    if rng is not None:
+        rng.shuffle(starts)
     batches = []
-    for start in range(0, len(order), size):
+    for start in starts:
         chunk = [rows[i] for i in order[start : start + size]]
         width = max(len(r["input_ids"]) for r in chunk)
 
@@ -103,18 +109,21 @@ def _load_split(args: TrainArgs, tokenizer: Any, split: str) -> list[dict]:
     return [encode(tokenizer, i["question"], i["answers"][0], args.max_length) for i in items]
 
 
-def answer_loss(model: Any, batch: dict[str, Any]) -> Any:
+def answer_loss(model: Any, batch: dict[str, Any], bf16: bool = False) -> Any:
     """Cross-entropy on answer tokens. The vocabulary projection, a fifth of this model's
     compute, runs only at answer positions instead of at every position."""
+    import torch
     import torch.nn.functional as F
 
     causal_lm = model.get_base_model()
-    hidden = causal_lm.model(
-        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
-    ).last_hidden_state[:, :-1]
-    targets = batch["labels"][:, 1:]
-    keep = targets != IGNORE
-    logits = causal_lm.lm_head(hidden[keep])
+    device = batch["input_ids"].device.type
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+        hidden = causal_lm.model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state[:, :-1]
+        targets = batch["labels"][:, 1:]
+        keep = targets != IGNORE
+        logits = causal_lm.lm_head(hidden[keep])
     return F.cross_entropy(logits.float(), targets[keep])
 
 
@@ -183,7 +192,8 @@ def train(args: TrainArgs, model: Any, tokenizer: Any) -> TrainResult:
     for epoch in range(1, args.epochs + 1):
         running, seen = 0.0, 0
         for batch in _batches(train_rows, args.batch_size, pad, rng):
-            loss = answer_loss(peft_model, {k: v.to(device) for k, v in batch.items()})
+            batch = {k: v.to(device) for k, v in batch.items()}
+            loss = answer_loss(peft_model, batch, bool(args.bf16))
             accelerator.backward(loss)
             optimizer.step()
             schedule.step()
