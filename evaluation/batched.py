@@ -12,6 +12,7 @@ from typing import Any
 
 from evaluation.metrics import contains, exact_match, token_f1
 from pipelines.engine import ADAPTER, BASE, Engine
+from pipelines.generation import chat
 
 
 def greedy_answers(
@@ -34,7 +35,7 @@ def greedy_answers(
             batch = questions[start : start + batch_size]
             prompts = [
                 tokenizer.apply_chat_template(
-                    [{"role": "user", "content": q}], add_generation_prompt=True, tokenize=False
+                    chat([], q), add_generation_prompt=True, tokenize=False
                 )
                 for q in batch
             ]

@@ -12,6 +12,9 @@ from pipelines.costs import cost
 from pipelines.engine import Engine
 
 WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
+# One short system prompt for the base and LoRA columns, in training and in evaluation alike.
+# (The chat template's default system prompt is three times as long: 24% more tokens to train.)
+SYSTEM_PROMPT = "Answer the question briefly."
 
 
 def generate_answer(
@@ -66,6 +69,10 @@ def generate_answer(
 
 
 def chat(history: Sequence[Message], question: str) -> list[Message]:
-    """The conversation so far plus the new question, as chat-template messages."""
+    """The system prompt, the conversation so far and the new question, as chat messages."""
     turns = [{"role": m["role"], "content": text_of(m["content"])} for m in history]
-    return [*turns, {"role": "user", "content": question}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        *turns,
+        {"role": "user", "content": question},
+    ]

@@ -19,7 +19,7 @@ from pipelines.config import Config
 from pipelines.engine import load_engine
 from pipelines.model import load_model
 from scripts.cli import parse_dataclass, setup
-from training.card import write_card
+from training.card import base_model_id, write_card
 from training.lora import TrainArgs, train
 from training.qa import read_jsonl
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_dataclass(TrainArgs, __doc__.splitlines()[0], argv)
     config = Config.from_env()
     model, tokenizer = load_model(config)
-    result = train(args, model, tokenizer)
+    result = train(args, model, tokenizer, base_model_id(config))
     evaluation = evaluate_adapter(args, config, result.output_dir) if args.evaluate else None
     card = write_card(args, result, config, evaluation)
     log.info(

@@ -9,9 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import Config
+from pipelines.config import Config, default_model
 from pipelines.corpus import corpus_hash, read_corpus
 from training.lora import TrainArgs, TrainResult
+
+
+def base_model_id(config: Config) -> str:
+    """The base model as a card names it: the hub id the default GGUF was quantised from."""
+    if config.model == default_model():
+        return "HuggingFaceTB/SmolLM2-135M-Instruct"
+    return config.model if not config.model.endswith(".gguf") else Path(config.model).name
 
 
 def loss_curve_svg(rows: list[dict[str, Any]], width: int = 560, height: int = 260) -> str:
@@ -126,7 +133,7 @@ def write_card(
     card.write_text(
         f"""---
 library_name: peft
-base_model: HuggingFaceTB/SmolLM2-135M-Instruct
+base_model: {base_model_id(config)}
 license: apache-2.0
 ---
 # {args.name}

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.generation import chat
 from training.qa import read_jsonl
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,8 @@ class TrainResult:
 
 def encode(tokenizer: Any, question: str, answer: str, max_length: int) -> dict[str, list[int]]:
     """Chat prompt + answer; labels mask the prompt so the loss is on answer tokens only."""
-    prompt = tokenizer.apply_chat_template(
-        [{"role": "user", "content": question}],
-        add_generation_prompt=True,
-        tokenize=False,
-    )
+    messages = chat([], question)  # exactly what the LoRA column sends
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
     ids = (prompt_ids + answer_ids)[-max_length:]
@@ -155,8 +153,9 @@ def _lora_model(args: TrainArgs, model: Any) -> Any:
     return get_peft_model(model, lora)
 
 
-def train(args: TrainArgs, model: Any, tokenizer: Any) -> TrainResult:
-    """Train a LoRA adapter on `model` (left untouched: PEFT adds separate weights)."""
+def train(args: TrainArgs, model: Any, tokenizer: Any, base_name: str = "") -> TrainResult:
+    """Train a LoRA adapter on `model` (left untouched: PEFT adds separate weights).
+    `base_name` is recorded in adapter_config.json as the base model."""
     import torch
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -173,6 +172,8 @@ def train(args: TrainArgs, model: Any, tokenizer: Any) -> TrainResult:
     # Training loss before and after is measured on a fixed probe of the training set.
     probe = _batches(train_rows[:PROBE], args.batch_size, pad, None)
     peft_model = _lora_model(args, model)
+    if base_name:  # not the local cache path the weights happened to be loaded from
+        peft_model.peft_config["default"].base_model_name_or_path = base_name
     trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     total_steps = math.ceil(len(train_rows) / args.batch_size) * args.epochs
     total_steps = min(total_steps, args.max_steps or total_steps)
