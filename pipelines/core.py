@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 # A conversation turn as Gradio's Chatbot keeps it: {"role": "user"|"assistant", "content": str}.
@@ -39,7 +39,6 @@ class Answer:
     retrieval_s: float | None = None
     cost: float = 0.0
     done: bool = False
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def tokens_per_s(self) -> float | None:

@@ -58,9 +58,6 @@ class Engine:
         )
         return encoded["input_ids"]
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
     def stream(
         self,
         input_ids: Any,
