@@ -1,0 +1,138 @@
+"""Evaluation bookkeeping on hand-made answers: per-answer scores and per-pipeline summaries."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from evaluation.outputs import summary_table, write_outputs
+from evaluation.run import evaluate, score_answer, summarize
+from pipelines.core import Answer, Source
+from tests.conftest import FakePipeline
+
+ITEM = {
+    "id": "q1",
+    "question": "Notice period?",
+    "answers": ["60 days"],
+    "source": "legal/terms.md",
+}
+NONE = {"id": "q2", "question": "Who is the CEO?", "answers": []}
+
+
+def _answer(name, text, docs=(), prompt=10, **extra):
+    sources = tuple(
+        Source(document=d, section="s", text=t, score=0.5, rank=i)
+        for i, (d, t) in enumerate(docs, start=1)
+    )
+    return Answer(
+        pipeline=name,
+        text=text,
+        sources=sources,
+        prompt_tokens=prompt,
+        completion_tokens=5,
+        total_s=1.0,
+        first_token_s=0.2,
+        cost=0.001,
+        done=True,
+        **extra,
+    )
+
+
+def test_retrieval_rank_and_passages_holding_the_answer():
+    docs = [
+        ("manual/a.md", "nothing"),
+        ("legal/terms.md", "notice of 60 days"),
+        ("legal/terms.md", "x"),
+    ]
+    record = score_answer("rag", ITEM, _answer("rag", "It is 60 days.", docs))
+    assert record.gold_rank == 2
+    assert record.passages_hold_answer is True
+    assert (record.exact_match, record.contains) == (0.0, 1.0)
+    assert record.f1 == pytest.approx(2 / 3)  # "it is 60 days": P=2/4, R=2/2
+
+
+def test_summary_by_hand():
+    records = [
+        score_answer("base", ITEM, _answer("base", "120 days", prompt=10)),
+        score_answer("base", NONE, _answer("base", "John Smith", prompt=8)),
+        score_answer(
+            "rag", ITEM, _answer("rag", "60 days", [("legal/terms.md", "60 days")], prompt=210)
+        ),
+        score_answer(
+            "rag",
+            NONE,
+            _answer(
+                "rag",
+                "The documents do not contain the answer.",
+                [("manual/a.md", "x")],
+                prompt=108,
+            ),
+        ),
+    ]
+    summary = summarize(records)
+    assert summary["base"]["exact_match"] == 0.0 and summary["rag"]["exact_match"] == 1.0
+    assert summary["base"]["f1"] == pytest.approx(0.5)  # "120 days" vs "60 days": P=R=1/2
+    assert summary["rag"]["abstention_rate"] == 1.0 and summary["base"]["abstention_rate"] == 0.0
+    assert summary["rag"]["false_abstention_rate"] == 0.0
+    assert summary["rag"]["recall_at_k"] == 1.0 and summary["rag"]["mrr"] == 1.0
+    assert summary["base"]["recall_at_k"] is None  # no retrieval, no retrieval metric
+    assert summary["rag"]["context_overhead_tokens"] == pytest.approx(((210 - 10) + (108 - 8)) / 2)
+    assert summary["rag"]["cost_per_1000"] == pytest.approx(1.0)
+    assert summary["rag"]["latency_p50_s"] == 1.0
+    assert "| rag | 1.000 |" in summary_table(summary)
+
+
+def test_evaluate_runs_every_pipeline_isolates_errors_and_can_stop(fake_pipelines, tmp_path):
+    broken = FakePipeline("lora", "LoRA", "", fail="pipeline")
+    progress = []
+    records = evaluate(
+        [*fake_pipelines[:2], broken],
+        [ITEM, NONE],
+        progress=lambda done, total: progress.append((done, total)),
+    )
+    assert len(records) == 6 and progress[-1] == (6, 6)
+    assert [r.error is not None for r in records if r.pipeline == "lora"] == [True, True]
+    summary = summarize(records)
+    assert summary["lora"]["errors"] == 2 and summary["lora"]["answers"] == 0
+    paths = write_outputs(tmp_path, records, summary, {"questions": 2})
+    assert len(json.loads(paths["answers_json"].read_text())) == 6
+    with paths["answers_csv"].open() as handle:
+        assert len(list(csv.DictReader(handle))) == 6
+    assert json.loads(paths["summary_json"].read_text())["meta"] == {"questions": 2}
+
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    assert evaluate(fake_pipelines, [ITEM, NONE], stop=stop) == []
+
+
+@pytest.mark.model
+def test_real_pipelines_through_the_command_write_all_outputs(resources, tmp_path, monkeypatch):
+    from scripts import evaluate as command
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "ip",
+                "question": "What is the default IP address of the HX-40 on ETH2?",
+                "answers": ["192.168.40.1"],
+                "source": "manual/hx40-installation.md",
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "ceo", "question": "Who is the CEO of Tessaline?", "answers": []})
+        + "\n"
+    )
+    monkeypatch.setenv("APP_DATA_DIR", resources.config.data_dir)
+    monkeypatch.setenv("APP_MAX_NEW_TOKENS", "32")
+    out = tmp_path / "run"
+    command.main(["--questions", str(questions), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["pipelines"]) == {"base", "rag", "lora"}
+    assert summary["pipelines"]["rag"]["recall_at_k"] == 1.0
+    assert summary["pipelines"]["rag"]["context_overhead_tokens"] > 100
+    assert len(json.loads((out / "answers.json").read_text())) == 6
