@@ -18,7 +18,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from evaluation.outputs import summary_table, write_outputs
+from evaluation.outputs import write_outputs
+from evaluation.report import summary_table
 from evaluation.run import evaluate, summarize
 from pipelines.config import Config
 from pipelines.registry import PIPELINES, build_pipelines

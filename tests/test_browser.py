@@ -151,3 +151,26 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):
+    from evaluation.outputs import write_outputs
+    from evaluation.run import evaluate, summarize
+
+    items = [
+        {
+            "id": "a",
+            "question": "Notice period?",
+            "answers": ["60 days"],
+            "source": "legal/terms.md",
+        },
+        {"id": "b", "question": "Who is the CEO?", "answers": []},
+    ]
+    records = evaluate(fake_pipelines, items)
+    paths = write_outputs(tmp_path, records, summarize(records), {"questions": 2})
+    page.goto(paths["report_html"].as_uri())
+    assert page.title() == "Evaluation report"
+    assert page.locator("svg").count() == 5
+    assert page.locator("table").first.locator("tr").count() == 4  # header + three pipelines
+    assert "Worst answers per pipeline" in page.inner_text("body")
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from evaluation.outputs import summary_table, write_outputs
+from evaluation.outputs import write_outputs
+from evaluation.report import summary_table
 from evaluation.run import evaluate, score_answer, summarize
 from pipelines.core import Answer, Source
 from tests.conftest import FakePipeline

@@ -1,0 +1,154 @@
+"""One self-contained HTML page for an evaluation run: the summary table, plots drawn as inline
+SVG (no scripts, no downloads) and the worst answers of each pipeline."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from evaluation.run import Record
+
+COLUMNS = [
+    ("contains", "contains", "{:.3f}"),
+    ("exact_match", "EM", "{:.3f}"),
+    ("f1", "F1", "{:.3f}"),
+    ("abstention_rate", "abstain", "{:.2f}"),
+    ("false_abstention_rate", "false abst.", "{:.2f}"),
+    ("recall_at_k", "recall@k", "{:.2f}"),
+    ("mrr", "MRR", "{:.2f}"),
+    ("latency_p50_s", "p50 s", "{:.2f}"),
+    ("latency_p95_s", "p95 s", "{:.2f}"),
+    ("first_token_p50_s", "TTFT s", "{:.2f}"),
+    ("tokens_per_s", "tok/s", "{:.1f}"),
+    ("prompt_tokens", "prompt tok", "{:.0f}"),
+    ("completion_tokens", "compl. tok", "{:.0f}"),
+    ("context_overhead_tokens", "ctx overhead", "{:.0f}"),
+    ("cost_per_1000", "cost/1000", "{:.4f}"),
+]
+
+
+def summary_table(summary: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table, one row per pipeline; '–' where a metric does not apply."""
+    head = "| pipeline | " + " | ".join(label for _, label, _ in COLUMNS) + " |"
+    rule = "|---" * (len(COLUMNS) + 1) + "|"
+    lines = [head, rule]
+    for name, metrics in summary.items():
+        cells = [
+            "–" if metrics.get(key) is None else fmt.format(metrics[key]) for key, _, fmt in COLUMNS
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+PALETTE = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b"]
+BARS = [
+    ("contains", "Contains gold answer (higher is better)"),
+    ("f1", "Token F1 (higher is better)"),
+    ("latency_p50_s", "Latency p50, seconds (lower is better)"),
+    ("cost_per_1000", "Cost per 1,000 answers (lower is better)"),
+]
+
+
+def _bar_chart(title: str, values: dict[str, float | None], width: int = 420) -> str:
+    known = {k: v for k, v in values.items() if v is not None}
+    top = max(known.values(), default=0) or 1.0
+    rows = []
+    for i, (name, value) in enumerate(values.items()):
+        y = 30 + i * 28
+        bar = 0 if value is None else (width - 170) * value / top
+        label = "–" if value is None else f"{value:.3g}"
+        rows.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{html.escape(name)}</text>'
+            f'<rect x="80" y="{y}" width="{bar:.1f}" height="18" fill="{PALETTE[i % 6]}"/>'
+            f'<text x="{84 + bar:.1f}" y="{y + 14}" font-size="12">{label}</text>'
+        )
+    height = 40 + 28 * len(values)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{html.escape(title)}</text>'
+        f"{''.join(rows)}</svg>"
+    )
+
+
+def _tradeoff_chart(summary: dict[str, dict[str, Any]], size: int = 420) -> str:
+    """Quality (contains) against latency p50; the circle's area grows with cost per answer."""
+    pad = 50
+    points = {n: m for n, m in summary.items() if m.get("latency_p50_s") is not None}
+    max_x = max((m["latency_p50_s"] for m in points.values()), default=1.0) * 1.15 or 1.0
+    max_cost = max((m.get("cost_per_answer") or 0 for m in points.values()), default=0) or 1.0
+    marks = []
+    for i, (name, m) in enumerate(points.items()):
+        x = pad + (size - 2 * pad) * m["latency_p50_s"] / max_x
+        y = size - pad - (size - 2 * pad) * (m.get("contains") or 0)
+        r = 6 + 14 * ((m.get("cost_per_answer") or 0) / max_cost) ** 0.5
+        marks.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{PALETTE[i % 6]}" '
+            f'fill-opacity="0.6"/><text x="{x + r + 3:.1f}" y="{y + 4:.1f}" font-size="12">'
+            f"{html.escape(name)}</text>"
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img">'
+        f'<text x="0" y="16" font-size="13" font-weight="bold">Quality vs latency '
+        "(circle area: cost per answer)</text>"
+        f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{size - pad}" stroke="#444"/>'
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{size - pad}" stroke="#444"/>'
+        f'<text x="{size - pad}" y="{size - pad + 30}" font-size="12" text-anchor="end">'
+        f"latency p50 (s), axis to {max_x:.2f}</text>"
+        f'<text x="{pad - 8}" y="{pad - 8}" font-size="12">contains gold (0–1)</text>'
+        f"{''.join(marks)}</svg>"
+    )
+
+
+def _table(summary: dict[str, dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in COLUMNS)
+    body = []
+    for name, m in summary.items():
+        cells = "".join(
+            f"<td>{'–' if m.get(k) is None else fmt.format(m[k])}</td>" for k, _, fmt in COLUMNS
+        )
+        body.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
+    return f"<table><tr><th>pipeline</th>{head}</tr>{''.join(body)}</table>"
+
+
+def _worst(records: Sequence[Record], per_pipeline: int = 5) -> str:
+    parts = []
+    for name in dict.fromkeys(r.pipeline for r in records):
+        rows = sorted(
+            (r for r in records if r.pipeline == name and r.answerable),
+            key=lambda r: (r.error is None, r.f1, r.contains),
+        )[:per_pipeline]
+        lines = "".join(
+            f"<tr><td>{html.escape(r.question)}</td><td>{html.escape(' | '.join(r.answers))}</td>"
+            f"<td>{html.escape(r.error or r.text)}</td><td>{r.f1:.2f}</td></tr>"
+            for r in rows
+        )
+        parts.append(
+            f"<h3>{html.escape(name)}</h3><table><tr><th>question</th><th>gold</th>"
+            f"<th>answer</th><th>F1</th></tr>{lines}</table>"
+        )
+    return "".join(parts)
+
+
+def render_report(
+    records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
+) -> str:
+    bars = "".join(
+        _bar_chart(title, {n: m.get(key) for n, m in summary.items()}) for key, title in BARS
+    )
+    facts = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in meta.items())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }}
+.plots {{ display: flex; flex-wrap: wrap; gap: 24px; }}
+</style></head><body>
+<h1>RAG vs fine-tuning: evaluation report</h1>
+<p>{facts}</p>
+<h2>Summary</h2>{_table(summary)}
+<h2>Trade-offs</h2><div class="plots">{_tradeoff_chart(summary)}{bars}</div>
+<h2>Worst answers per pipeline</h2>{_worst(records)}
+</body></html>
+"""
