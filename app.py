@@ -17,6 +17,7 @@ from pipelines.config import Config, ConfigError
 from pipelines.core import Pipeline, PipelineError
 from pipelines.render import sources_markdown, stats_markdown
 from pipelines.runner import run_all
+from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 
 log = logging.getLogger("app")
 
@@ -35,83 +36,102 @@ EXAMPLES = [
 CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"
 
 
-def build_app(pipelines: Sequence[Pipeline], config: Config) -> gr.Blocks:
-    """The whole UI for `pipelines` (one column each). Building it loads nothing."""
+def build_app(
+    pipelines: Sequence[Pipeline], config: Config, make_pipelines: MakePipelines | None = None
+) -> gr.Blocks:
+    """The whole UI for `pipelines` (one column each). Building it loads nothing.
+    `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab."""
     with gr.Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(
-                placeholder="Ask about the HX-40 manual or the Tessaline agreements…",
-                show_label=False,
-                scale=5,
-                elem_id="question",
-                max_length=4000,
-            )
-            ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-            clear = gr.Button("Clear", scale=0, elem_id="clear")
-        chats, stats, sources = [], [], []
-        with gr.Row():
-            for pipeline in pipelines:
-                with gr.Column(min_width=280):
-                    gr.Markdown(f"### {pipeline.title}")
-                    chats.append(
-                        gr.Chatbot(
-                            label=pipeline.title,
-                            show_label=False,
-                            height=380,
-                            elem_id=f"chat-{pipeline.name}",
-                            buttons=["copy"],
-                        )
-                    )
-                    stats.append(
-                        gr.Markdown(
-                            "",
-                            elem_id=f"stats-{pipeline.name}",
-                            elem_classes="answer-stats",
-                        )
-                    )
-                    with gr.Accordion("Sources", open=True):
-                        sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
-        gr.Examples(EXAMPLES, inputs=question, label="Try these")
-
-        def answer_all(text: str, *histories: list[dict[str, Any]]) -> Iterator[list[Any]]:
-            text = (text or "").strip()
-            if not text:
-                gr.Warning("Type a question first.")
-                yield [gr.update(), *histories, *[gr.update()] * (2 * len(pipelines))]
-                return
-            chat = [
-                [
-                    *h,
-                    {"role": "user", "content": text},
-                    {"role": "assistant", "content": "…"},
-                ]
-                for h in histories
-            ]
-            stat = ["*waiting for the model…*"] * len(pipelines)
-            src = [""] * len(pipelines)
-            yield ["", *chat, *stat, *src]
-            for update in run_all(pipelines, text, histories):
-                i = update.index
-                if update.error is not None:
-                    chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
-                    stat[i] = "*no answer*"
-                else:
-                    answer = update.answer
-                    chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
-                    stat[i] = stats_markdown(answer, config.currency)
-                    src[i] = sources_markdown(answer)
-                yield ["", *chat, *stat, *src]
-
-        outputs = [question, *chats, *stats, *sources]
-        for event in (ask.click, question.submit):
-            event(answer_all, [question, *chats], outputs, concurrency_limit=4)
-        clear.click(
-            lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)),
-            None,
-            [*chats, *stats, *sources],
-        )
+        with gr.Tab("Chat"):
+            _chat(pipelines, config)
+        build_evaluate_tab(make_pipelines or _only(pipelines), config)
     return demo
+
+
+def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
+    def make(folder: str | None) -> Sequence[Pipeline]:
+        if folder:
+            raise ValueError("This app was started without the means to index another corpus.")
+        return pipelines
+
+    return make
+
+
+def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
+    """The question box and one streaming column per pipeline."""
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            placeholder="Ask about the HX-40 manual or the Tessaline agreements…",
+            show_label=False,
+            scale=5,
+            elem_id="question",
+            max_length=4000,
+        )
+        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        clear = gr.Button("Clear", scale=0, elem_id="clear")
+    chats, stats, sources = [], [], []
+    with gr.Row():
+        for pipeline in pipelines:
+            with gr.Column(min_width=280):
+                gr.Markdown(f"### {pipeline.title}")
+                chats.append(
+                    gr.Chatbot(
+                        label=pipeline.title,
+                        show_label=False,
+                        height=380,
+                        elem_id=f"chat-{pipeline.name}",
+                        buttons=["copy"],
+                    )
+                )
+                stats.append(
+                    gr.Markdown(
+                        "",
+                        elem_id=f"stats-{pipeline.name}",
+                        elem_classes="answer-stats",
+                    )
+                )
+                with gr.Accordion("Sources", open=True):
+                    sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
+    gr.Examples(EXAMPLES, inputs=question, label="Try these")
+
+    def answer_all(text: str, *histories: list[dict[str, Any]]) -> Iterator[list[Any]]:
+        text = (text or "").strip()
+        if not text:
+            gr.Warning("Type a question first.")
+            yield [gr.update(), *histories, *[gr.update()] * (2 * len(pipelines))]
+            return
+        chat = [
+            [
+                *h,
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": "…"},
+            ]
+            for h in histories
+        ]
+        stat = ["*waiting for the model…*"] * len(pipelines)
+        src = [""] * len(pipelines)
+        yield ["", *chat, *stat, *src]
+        for update in run_all(pipelines, text, histories):
+            i = update.index
+            if update.error is not None:
+                chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
+                stat[i] = "*no answer*"
+            else:
+                answer = update.answer
+                chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
+                stat[i] = stats_markdown(answer, config.currency)
+                src[i] = sources_markdown(answer)
+            yield ["", *chat, *stat, *src]
+
+    outputs = [question, *chats, *stats, *sources]
+    for event in (ask.click, question.submit):
+        event(answer_all, [question, *chats], outputs, concurrency_limit=4)
+    clear.click(
+        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)),
+        None,
+        [*chats, *stats, *sources],
+    )
 
 
 def main() -> None:
@@ -128,10 +148,15 @@ def main() -> None:
     except (ConfigError, PipelineError) as exc:
         log.error("cannot start: %s", exc)
         raise SystemExit(2) from None
-    demo = build_app(build_pipelines(resources), config)
+
+    def make_pipelines(folder: str | None) -> list[Pipeline]:
+        return build_pipelines(resources.with_corpus(folder) if folder else resources)
+
+    demo = build_app(build_pipelines(resources), config, make_pipelines)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,
         server_port=config.port,
+        allowed_paths=[config.data_dir],
         css=CSS,
         theme=gr.themes.Soft(),
     )

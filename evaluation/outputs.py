@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from evaluation.report import render_report
-from evaluation.run import Record
+from evaluation.run import Progress, Record, evaluate, summarize
+from pipelines.config import Config
+from pipelines.core import Pipeline
 
 
 def write_outputs(
@@ -36,3 +40,27 @@ def write_outputs(
     paths["report_html"] = out / "report.html"
     paths["report_html"].write_text(render_report(records, summary, meta), encoding="utf-8")
     return paths
+
+
+def run_and_write(
+    pipelines: Sequence[Pipeline],
+    items: Sequence[dict[str, Any]],
+    config: Config,
+    out: Path,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
+    """Evaluate, then write every output; returns the summary and the written paths."""
+    started = time.perf_counter()
+    records = evaluate(pipelines, items, progress=progress, stop=stop)
+    summary = summarize(records)
+    meta = {
+        "questions": len({r.id for r in records}),
+        "of": len(items),
+        "corpus": config.corpus_dir,
+        "model": Path(config.model).name,
+        "wall_s": round(time.perf_counter() - started, 1),
+        "prices per M tokens": f"{config.price_input_per_m} in / {config.price_output_per_m} out "
+        f"{config.currency}",
+    }
+    return summary, write_outputs(out, records, summary, meta)

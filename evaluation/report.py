@@ -130,12 +130,20 @@ def _worst(records: Sequence[Record], per_pipeline: int = 5) -> str:
     return "".join(parts)
 
 
-def render_report(
-    records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
-) -> str:
+def plots_html(summary: dict[str, dict[str, Any]]) -> str:
+    """The trade-off plot and the per-metric bars, as inline SVG."""
     bars = "".join(
         _bar_chart(title, {n: m.get(key) for n, m in summary.items()}) for key, title in BARS
     )
+    return (
+        '<div class="plots" style="display:flex;flex-wrap:wrap;gap:24px">'
+        f"{_tradeoff_chart(summary)}{bars}</div>"
+    )
+
+
+def render_report(
+    records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
+) -> str:
     facts = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in meta.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
@@ -143,12 +151,11 @@ def render_report(
 body {{ font-family: sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }}
-.plots {{ display: flex; flex-wrap: wrap; gap: 24px; }}
 </style></head><body>
 <h1>RAG vs fine-tuning: evaluation report</h1>
 <p>{facts}</p>
 <h2>Summary</h2>{_table(summary)}
-<h2>Trade-offs</h2><div class="plots">{_tradeoff_chart(summary)}{bars}</div>
+<h2>Trade-offs</h2>{plots_html(summary)}
 <h2>Worst answers per pipeline</h2>{_worst(records)}
 </body></html>
 """

@@ -6,14 +6,17 @@ corpus), optionally `id` and `source` (the document that holds the answer, for r
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import mean, quantiles
 from typing import Any
 
 from evaluation.metrics import abstained, contains, exact_match, token_f1
+from pipelines.config import REPO_ROOT
 from pipelines.core import Answer, Pipeline, PipelineError
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,35 @@ class Record:
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+
+DEFAULT_SETS = tuple(
+    str(REPO_ROOT / "data" / "qa" / name) for name in ("test.jsonl", "unanswerable.jsonl")
+)
+
+
+def load_questions(paths: Sequence[Path], limit: int = 0) -> list[dict[str, Any]]:
+    """Question items from JSONL files (the first `limit` of each, 0 = all), checked for shape.
+    Raises ValueError naming the file and line of a malformed item."""
+    items: list[dict[str, Any]] = []
+    for path in paths:
+        rows = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise ValueError(f"{path.name} line {number}: not valid JSON") from None
+            ok = isinstance(row, dict) and isinstance(row.get("question"), str)
+            if not ok or not isinstance(row.get("answers"), list) or not row["question"].strip():
+                raise ValueError(
+                    f"{path.name} line {number}: needs a non-empty 'question' and an 'answers' list"
+                )
+            row.setdefault("id", f"{path.stem}-{number}")
+            rows.append(row)
+        items += rows[:limit] if limit else rows
+    return items
 
 
 def score_answer(pipeline: str, item: dict[str, Any], answer: Answer) -> Record:

@@ -65,6 +65,16 @@ class Config:
     def data_path(self) -> Path:
         return Path(self.data_dir)
 
+    def for_corpus(self, folder: str) -> Config:
+        """The same settings over another document folder, with an index of its own that
+        leaves the app's index alone (for evaluating other corpora)."""
+        import hashlib
+        from dataclasses import replace
+
+        resolved = str(Path(folder).expanduser().resolve())
+        key = hashlib.sha256(resolved.encode()).hexdigest()[:12]
+        return replace(self, corpus_dir=resolved, data_dir=str(self.data_path / "corpora" / key))
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
         """Build the config from APP_* variables; unset variables keep their defaults."""

@@ -49,6 +49,12 @@ class Resources:
                 self._index = open_index(self.config, embeddings, self.progress)
             return self._index
 
+    def with_corpus(self, folder: str) -> Resources:
+        """Resources over another document folder that share this model and embedder."""
+        other = Resources(self.config.for_corpus(folder), self.progress)
+        other._engine, other._embeddings = self.engine(), self.embeddings()
+        return other
+
     def warm_up(self) -> None:
         """Load everything now, so the first question does not pay for it."""
         self.engine()

@@ -153,6 +153,36 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         log.close()
 
 
+def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tmp_path):
+    from app import build_app
+
+    port = _free_port()
+    config = Config(data_dir=str(tmp_path))
+    demo = build_app(fake_pipelines, config)
+    demo.queue().launch(
+        server_port=port, prevent_thread_lock=True, quiet=True, allowed_paths=[str(tmp_path)]
+    )
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_role("tab", name="Evaluate").click()
+        page.fill("#eval-limit input", "2")
+        page.click("#eval-run")
+        page.get_by_text("Done:").wait_for(timeout=60_000)
+        assert "12 answers" in page.inner_text("#eval-status")  # 2 questions x 2 sets x 3 columns
+        summary = page.inner_text("#eval-summary")
+        assert all(name in summary for name in ("base", "rag", "lora"))
+        assert page.locator("#eval-plots svg").count() == 5
+        files = page.inner_text("#eval-files").replace("\n", "")
+        for name in ("answers.json", "answers.csv", "summary.json", "report.html"):
+            assert name in files
+        # A folder that does not exist is refused with a message.
+        page.fill("#eval-corpus textarea", "/no/such/folder")
+        page.click("#eval-run")
+        page.get_by_text("No such folder").first.wait_for(timeout=10_000)
+    finally:
+        demo.close()
+
+
 def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):
     from evaluation.outputs import write_outputs
     from evaluation.run import evaluate, summarize

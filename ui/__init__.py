@@ -1,0 +1,1 @@
+"""Gradio tabs beyond the chat (which lives in app.py)."""
