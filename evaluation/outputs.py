@@ -53,7 +53,7 @@ def run_and_write(
     """Evaluate, then write every output; returns the summary and the written paths."""
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
-    summary = summarize(records)
+    summary = summarize(records, config.price_input_per_m)
     meta = {
         "questions": len({r.id for r in records}),
         "of": len(items),

@@ -17,6 +17,7 @@ COLUMNS = [
     ("false_abstention_rate", "false abst.", "{:.2f}"),
     ("recall_at_k", "recall@k", "{:.2f}"),
     ("mrr", "MRR", "{:.2f}"),
+    ("passages_hold_answer", "passages hold answer", "{:.2f}"),
     ("latency_p50_s", "p50 s", "{:.2f}"),
     ("latency_p95_s", "p95 s", "{:.2f}"),
     ("first_token_p50_s", "TTFT s", "{:.2f}"),
@@ -25,6 +26,7 @@ COLUMNS = [
     ("completion_tokens", "compl. tok", "{:.0f}"),
     ("context_overhead_tokens", "ctx overhead", "{:.0f}"),
     ("cost_per_1000", "cost/1000", "{:.4f}"),
+    ("context_overhead_cost_per_1000", "ctx cost/1000", "{:.4f}"),
 ]
 
 

@@ -158,8 +158,11 @@ def _avg(values: list[float]) -> float | None:
     return mean(values) if values else None
 
 
-def summarize(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
-    """Per pipeline: quality, abstention, retrieval, speed and cost figures."""
+def summarize(
+    records: Sequence[Record], price_input_per_m: float = 0.0
+) -> dict[str, dict[str, Any]]:
+    """Per pipeline: quality, abstention, retrieval, speed and cost figures. The context overhead
+    (extra prompt tokens over the base column) is also priced at `price_input_per_m`."""
     summary: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(r.pipeline for r in records):
         rows = [r for r in records if r.pipeline == name and r.error is None]
@@ -193,7 +196,10 @@ def summarize(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
             "completion_tokens": _avg([float(r.completion_tokens) for r in rows]),
             "cost_per_answer": cost,
             "cost_per_1000": None if cost is None else cost * 1000,
-            "context_overhead_tokens": _overhead(records, name),
+            "context_overhead_tokens": (overhead := _overhead(records, name)),
+            "context_overhead_cost_per_1000": None
+            if overhead is None
+            else overhead * price_input_per_m / 1_000_000 * 1000,
         }
     return summary
 

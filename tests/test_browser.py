@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import socket
 import subprocess
@@ -204,3 +206,39 @@ def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):
     assert page.locator("table").first.locator("tr").count() == 4  # header + three pipelines
     assert "Worst answers per pipeline" in page.inner_text("body")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+
+
+@pytest.mark.model
+def test_real_evaluation_writes_all_outputs_and_its_report_opens(
+    page, resources, tmp_path, monkeypatch
+):
+    from scripts import evaluate as command
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "ip",
+                "question": "What is the default IP address of the HX-40 on ETH2?",
+                "answers": ["192.168.40.1"],
+                "source": "manual/hx40-installation.md",
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "ceo", "question": "Who is the CEO of Tessaline?", "answers": []})
+        + "\n"
+    )
+    monkeypatch.setenv("APP_DATA_DIR", resources.config.data_dir)
+    monkeypatch.setenv("APP_MAX_NEW_TOKENS", "32")
+    out = tmp_path / "run"
+    command.main(["--questions", str(questions), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["pipelines"]) == {"base", "rag", "lora"}
+    assert summary["pipelines"]["rag"]["recall_at_k"] == 1.0
+    assert summary["pipelines"]["rag"]["context_overhead_tokens"] > 100
+    assert len(json.loads((out / "answers.json").read_text())) == 6
+    with (out / "answers.csv").open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 6
+    page.goto((out / "report.html").as_uri())
+    assert page.title() == "Evaluation report"
+    assert "Worst answers per pipeline" in page.inner_text("body")

@@ -72,7 +72,7 @@ def test_summary_by_hand():
             ),
         ),
     ]
-    summary = summarize(records)
+    summary = summarize(records, price_input_per_m=0.5)
     assert summary["base"]["exact_match"] == 0.0 and summary["rag"]["exact_match"] == 1.0
     assert summary["base"]["f1"] == pytest.approx(0.5)  # "120 days" vs "60 days": P=R=1/2
     assert summary["rag"]["abstention_rate"] == 1.0 and summary["base"]["abstention_rate"] == 0.0
@@ -80,6 +80,8 @@ def test_summary_by_hand():
     assert summary["rag"]["recall_at_k"] == 1.0 and summary["rag"]["mrr"] == 1.0
     assert summary["base"]["recall_at_k"] is None  # no retrieval, no retrieval metric
     assert summary["rag"]["context_overhead_tokens"] == pytest.approx(((210 - 10) + (108 - 8)) / 2)
+    assert summary["rag"]["context_overhead_cost_per_1000"] == pytest.approx(150 * 0.5 / 1000)
+    assert summary["rag"]["passages_hold_answer"] == 1.0
     assert summary["rag"]["cost_per_1000"] == pytest.approx(1.0)
     assert summary["rag"]["latency_p50_s"] == 1.0
     assert "| rag | 1.000 |" in summary_table(summary)
@@ -108,32 +110,3 @@ def test_evaluate_runs_every_pipeline_isolates_errors_and_can_stop(fake_pipeline
     stop = threading.Event()
     stop.set()
     assert evaluate(fake_pipelines, [ITEM, NONE], stop=stop) == []
-
-
-@pytest.mark.model
-def test_real_pipelines_through_the_command_write_all_outputs(resources, tmp_path, monkeypatch):
-    from scripts import evaluate as command
-
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps(
-            {
-                "id": "ip",
-                "question": "What is the default IP address of the HX-40 on ETH2?",
-                "answers": ["192.168.40.1"],
-                "source": "manual/hx40-installation.md",
-            }
-        )
-        + "\n"
-        + json.dumps({"id": "ceo", "question": "Who is the CEO of Tessaline?", "answers": []})
-        + "\n"
-    )
-    monkeypatch.setenv("APP_DATA_DIR", resources.config.data_dir)
-    monkeypatch.setenv("APP_MAX_NEW_TOKENS", "32")
-    out = tmp_path / "run"
-    command.main(["--questions", str(questions), "--out", str(out)])
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["pipelines"]) == {"base", "rag", "lora"}
-    assert summary["pipelines"]["rag"]["recall_at_k"] == 1.0
-    assert summary["pipelines"]["rag"]["context_overhead_tokens"] > 100
-    assert len(json.loads((out / "answers.json").read_text())) == 6

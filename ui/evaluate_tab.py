@@ -50,7 +50,11 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
         files = gr.File(label="Results", file_count="multiple", elem_id="eval-files")
 
         def start(
-            upload_path: str | None, folder: str, count: float, request: gr.Request
+            upload_path: str | None,
+            folder: str,
+            count: float,
+            request: gr.Request,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's injection idiom
         ) -> Iterator[list[Any]]:
             try:
                 items, pipelines = _prepare(make_pipelines, upload_path, folder, int(count or 0))
@@ -58,7 +62,7 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
                 gr.Warning(str(exc))
                 yield [f"**Not started:** {exc}", "", "", None]
                 return
-            yield from _run(items, pipelines, config, request.session_hash)
+            yield from _run(items, pipelines, config, request.session_hash, progress)
 
         run.click(
             start, [upload, corpus, limit], [status, table, plots, files], concurrency_limit=1
@@ -85,7 +89,11 @@ def _stop(session: str) -> None:
 
 
 def _run(
-    items: list[dict[str, Any]], pipelines: Sequence[Pipeline], config: Config, session: str
+    items: list[dict[str, Any]],
+    pipelines: Sequence[Pipeline],
+    config: Config,
+    session: str,
+    progress: gr.Progress,
 ) -> Iterator[list[Any]]:
     stop = _STOPS[session] = threading.Event()
     done = [0, len(items) * len(pipelines)]
@@ -109,8 +117,10 @@ def _run(
     worker = threading.Thread(target=work, name="evaluate", daemon=True)
     worker.start()
     while worker.is_alive():
+        progress((done[0], done[1]), desc="answers", unit="answers")
+        note = " (stopping)" if stop.is_set() else ""
         yield [
-            f"Running… {done[0]} of {done[1]} answers" + (" (stopping)" if stop.is_set() else ""),
+            f"Running… {done[0]} of {done[1]} answers{note}",
             "",
             "",
             None,
