@@ -110,3 +110,33 @@ def test_evaluate_runs_every_pipeline_isolates_errors_and_can_stop(fake_pipeline
     stop = threading.Event()
     stop.set()
     assert evaluate(fake_pipelines, [ITEM, NONE], stop=stop) == []
+
+
+def test_question_sets_are_checked_line_by_line(tmp_path):
+    from evaluation.run import load_questions
+
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"question": "a?", "answers": ["x"]}\n\n{"question": "b?", "answers": []}\n')
+    items = load_questions([good])
+    assert [i["id"] for i in items] == ["good-1", "good-3"]
+    assert len(load_questions([good, good], limit=1)) == 2
+    for text, problem in (
+        ("{not json", "not valid JSON"),
+        ('{"question": "a?"}', "'answers' list"),
+        ('{"question": " ", "answers": []}', "non-empty 'question'"),
+    ):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text('{"question": "ok?", "answers": []}\n' + text + "\n")
+        with pytest.raises(ValueError, match=f"bad.jsonl line 2: .*{problem}"):
+            load_questions([bad])
+
+
+def test_another_corpus_gets_its_own_index_folder(tmp_path):
+    from pipelines.config import Config
+
+    config = Config(data_dir=str(tmp_path / "data"))
+    other = config.for_corpus(str(tmp_path / "docs"))
+    assert other.corpus_dir == str((tmp_path / "docs").resolve())
+    assert other.data_path.parent == config.data_path / "corpora"
+    assert config.for_corpus(str(tmp_path / "docs")) == other
+    assert config.for_corpus(str(tmp_path / "more")).data_dir != other.data_dir
