@@ -67,7 +67,12 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
         run.click(
             start, [upload, corpus, limit], [status, table, plots, files], concurrency_limit=1
         )
-        stop.click(lambda request: _stop(request.session_hash), None, None, queue=False)
+
+        def halt(request: gr.Request) -> None:
+            if request.session_hash in _STOPS:
+                _STOPS[request.session_hash].set()
+
+        stop.click(halt, None, None, queue=False)
 
 
 def _prepare(
@@ -81,11 +86,6 @@ def _prepare(
     if not items:
         raise ValueError("The question set is empty.")
     return items, make_pipelines(folder or None)
-
-
-def _stop(session: str) -> None:
-    if session in _STOPS:
-        _STOPS[session].set()
 
 
 def _run(
