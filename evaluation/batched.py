@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
-from evaluation.metrics import contains, exact_match, token_f1
+from evaluation.metrics import answer_scores
 from pipelines.engine import ADAPTER, BASE, Engine
 from pipelines.generation import chat
 
@@ -64,15 +64,9 @@ def greedy_answers(
 
 def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]:
     """Mean exact match, token F1 and contains-gold over answerable items."""
-    golds = [item["answers"] for item in items]
-    return {
-        "exact_match": round(
-            mean(exact_match(p, g) for p, g in zip(predictions, golds, strict=True)), 4
-        ),
-        "f1": round(mean(token_f1(p, g) for p, g in zip(predictions, golds, strict=True)), 4),
-        "contains": round(mean(contains(p, g) for p, g in zip(predictions, golds, strict=True)), 4),
-        "n": len(items),
-    }
+    rows = [answer_scores(p, i["answers"]) for p, i in zip(predictions, items, strict=True)]
+    names = ("exact_match", "f1", "contains")
+    return {**{n: round(mean(r[k] for r in rows), 4) for k, n in enumerate(names)}, "n": len(items)}
 
 
 def compare(engine: Engine, items: Sequence[dict], max_new_tokens: int = 32) -> dict[str, Any]:

@@ -53,6 +53,17 @@ def contains(prediction: str, answers: Sequence[str]) -> float:
     return float(any(normalize(a) and f" {normalize(a)} " in guess for a in answers))
 
 
+def answer_scores(prediction: str, answers: Sequence[str]) -> tuple[float, float, float]:
+    """(exact match, token F1, contains gold) of one answer; all 0 with no gold answers."""
+    if not answers:
+        return 0.0, 0.0, 0.0
+    return (
+        exact_match(prediction, answers),
+        token_f1(prediction, answers),
+        contains(prediction, answers),
+    )
+
+
 def abstained(prediction: str) -> bool:
     """Whether the answer declines ("The documents do not contain the answer", "I don't know")."""
     return bool(_ABSTAIN.search(prediction))

@@ -46,11 +46,13 @@ def run_and_write(
     pipelines: Sequence[Pipeline],
     items: Sequence[dict[str, Any]],
     config: Config,
-    out: Path,
+    out: Path | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
-    """Evaluate, then write every output; returns the summary and the written paths."""
+    """Evaluate, then write every output (by default to a new folder under the data folder's
+    eval-runs/); returns the summary and the written paths."""
+    out = out or config.data_path / "eval-runs" / time.strftime("%Y%m%d-%H%M%S")
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
     summary = summarize(records, config.price_input_per_m)

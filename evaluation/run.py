@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import mean, quantiles
 from typing import Any
 
-from evaluation.metrics import abstained, contains, exact_match, token_f1
+from evaluation.metrics import abstained, answer_scores, contains
 from pipelines.config import REPO_ROOT
 from pipelines.core import Answer, Pipeline, PipelineError
 
@@ -83,21 +83,27 @@ def load_questions(paths: Sequence[Path], limit: int = 0) -> list[dict[str, Any]
     return items
 
 
+def item_id(item: dict[str, Any]) -> str:
+    """An item's id, or else its question: answers are matched across columns by it."""
+    return str(item.get("id", item["question"]))
+
+
 def score_answer(pipeline: str, item: dict[str, Any], answer: Answer) -> Record:
     gold = list(item.get("answers") or [])
     passages = [s for s in answer.sources if s.rank is not None]
     docs = [s.document for s in passages]
     source = item.get("source")
     rank = next((s.rank for s in passages if s.document == source), None) if source else None
+    em, f1, has = answer_scores(answer.text, gold)
     return Record(
         pipeline=pipeline,
-        id=str(item.get("id", item["question"])),
+        id=item_id(item),
         question=item["question"],
         answers=gold,
         text=answer.text,
-        exact_match=exact_match(answer.text, gold) if gold else 0.0,
-        f1=token_f1(answer.text, gold) if gold else 0.0,
-        contains=contains(answer.text, gold) if gold else 0.0,
+        exact_match=em,
+        f1=f1,
+        contains=has,
         abstained=abstained(answer.text),
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
@@ -135,7 +141,7 @@ def evaluate(
                 records.append(
                     Record(
                         pipeline=pipeline.name,
-                        id=str(item.get("id", "")),
+                        id=item_id(item),
                         question=item["question"],
                         answers=list(item["answers"]),
                         error=str(exc),

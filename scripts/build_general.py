@@ -31,9 +31,11 @@ def main(argv: list[str] | None = None) -> None:
     model, tokenizer = load_model(Config.from_env())
     engine = Engine(model, tokenizer, adapter_error="the base model is measured without adapter")
     answers = greedy_answers(engine, [c["question"] for c in candidates], use_adapter=False)
-    kept = [c for c, a in zip(candidates, answers, strict=True) if contains(a, c["answers"])]
+    kept = []
     for candidate, answer in zip(candidates, answers, strict=True):
-        if not contains(answer, candidate["answers"]):
+        if contains(answer, candidate["answers"]):
+            kept.append(candidate)
+        else:
             log.info("dropped (base model wrong): %s -> %r", candidate["question"], answer)
     write_jsonl(Path(args.out), kept)
     log.info("kept %d of %d questions the base model answers correctly", len(kept), len(candidates))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from pathlib import Path
 
 from evaluation.outputs import run_and_write
@@ -49,13 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(items) * len(pipelines), desc="evaluating", unit="answer")
-    out = (
-        Path(args.out)
-        if args.out
-        else config.data_path / "eval-runs" / time.strftime("%Y%m%d-%H%M%S")
-    )
     summary, paths = run_and_write(
-        pipelines, items, config, out, progress=lambda done, total: bar.update(done - bar.n)
+        pipelines,
+        items,
+        config,
+        Path(args.out) if args.out else None,
+        progress=lambda done, total: bar.update(done - bar.n),
     )
     bar.close()
     log.info("results:\n%s", summary_table(summary))

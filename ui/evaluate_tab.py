@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -98,7 +97,6 @@ def _run(
     stop = _STOPS[session] = threading.Event()
     done = [0, len(items) * len(pipelines)]
     result: dict[str, Any] = {}
-    out = config.data_path / "eval-runs" / time.strftime("%Y%m%d-%H%M%S")
 
     def work() -> None:
         try:
@@ -106,7 +104,6 @@ def _run(
                 pipelines,
                 items,
                 config,
-                out,
                 progress=lambda n, total: done.__setitem__(0, n),
                 stop=stop,
             )
@@ -133,7 +130,7 @@ def _run(
     stopped = " (stopped early)" if stop.is_set() else ""
     paths = result["paths"]
     yield [
-        f"Done{stopped}: {done[0]} answers. Files in `{out}`.",
+        f"Done{stopped}: {done[0]} answers. Files in `{paths['report_html'].parent}`.",
         summary_table(result["summary"]),
         plots_html(result["summary"]),
         [str(p) for p in paths.values()],
