@@ -45,6 +45,8 @@ class Config:
     chunk_overlap: int = 120
     max_new_tokens: int = 160
     temperature: float = 0.0
+    dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
+    max_batch: int = 8  # answers decoded together in one forward pass
     price_input_per_m: float = 0.15
     price_output_per_m: float = 0.60
     currency: str = "USD"
@@ -121,6 +123,11 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
         lambda c: 0.0 <= c.temperature <= 2.0,
         "a number from 0 to 2 (0 = greedy)",
     ),
+    "dtype": (
+        lambda c: c.dtype in ("auto", "float32", "bfloat16"),
+        "auto, float32 or bfloat16",
+    ),
+    "max_batch": (lambda c: 1 <= c.max_batch <= 64, "an integer from 1 to 64"),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
     "currency": (

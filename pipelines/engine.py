@@ -1,21 +1,20 @@
 """One loaded model serving every column: the base weights plus an optional LoRA adapter.
 
-The adapter is chosen per call with PEFT's `adapter_names` (``"__base__"`` = no adapter), never by
-switching global adapter state, and one lock serialises calls, so the base column can never run
-with the adapter active.
+The adapter is chosen per answer with PEFT's `adapter_names` (``"__base__"`` = no adapter), never
+by switching global adapter state, so the base column can never run with the adapter active.
+Answers that run at the same time are decoded together (see `pipelines.batching`).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.batching import Batcher, Request
 from pipelines.core import Message, PipelineError
 
 log = logging.getLogger(__name__)
@@ -34,11 +33,17 @@ class Chunk:
 
 
 class Engine:
-    def __init__(self, model: Any, tokenizer: Any, adapter_error: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        adapter_error: str | None = None,
+        max_batch: int = 8,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.adapter_error = adapter_error
-        self._lock = threading.Lock()
+        self.batcher = Batcher(model, _eos_ids(model, tokenizer), max_batch=max_batch)
 
     @property
     def context_window(self) -> int | None:
@@ -65,53 +70,26 @@ class Engine:
         use_adapter: bool,
         max_new_tokens: int,
         temperature: float,
+        min_new_tokens: int = 0,
     ) -> Iterator[Chunk]:
-        """Generate from `input_ids`, yielding the growing text. Holds the model until done."""
+        """Generate from `input_ids`, yielding the growing text. Answers that run at the same
+        time share forward passes; closing the iterator cancels this one."""
         if use_adapter and not self.has_adapter:
             raise PipelineError(self.adapter_error or "no adapter loaded")
-        with self._lock:
-            yield from self._stream_locked(input_ids, use_adapter, max_new_tokens, temperature)
-
-    def _stream_locked(
-        self, input_ids: Any, use_adapter: bool, max_new_tokens: int, temperature: float
-    ) -> Iterator[Chunk]:
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
-
-        tokens: queue.Queue[list[int] | BaseException | None] = queue.Queue()
-        cancelled = threading.Event()
-
-        class _Cancel(StoppingCriteria):
-            def __call__(self, *args: Any, **kwargs: Any) -> bool:
-                return cancelled.is_set()
-
-        kwargs: dict[str, Any] = {
-            "input_ids": input_ids,
-            "attention_mask": torch.ones_like(input_ids),
-            "max_new_tokens": max_new_tokens,
-            "do_sample": temperature > 0,
-            "streamer": _QueueStreamer(tokens),
-            "stopping_criteria": StoppingCriteriaList([_Cancel()]),
-            "pad_token_id": self.tokenizer.pad_token_id,
-        }
-        if temperature > 0:
-            kwargs["temperature"] = temperature
-        if self.has_adapter:
-            kwargs["adapter_names"] = [ADAPTER if use_adapter else BASE]
-
-        def run() -> None:
-            try:
-                with torch.inference_mode():
-                    self.model.generate(**kwargs)
-            except BaseException as exc:  # handed to the consumer thread, which re-raises
-                tokens.put(exc)
-
-        worker = threading.Thread(target=run, name="generate", daemon=True)
-        worker.start()
+        adapter = (ADAPTER if use_adapter else BASE) if self.has_adapter else None
+        request = self.batcher.submit(
+            Request(
+                ids=[int(i) for i in input_ids.reshape(-1)],
+                adapter=adapter,
+                max_new_tokens=max_new_tokens,
+                temperature=temperature,
+                min_new_tokens=min_new_tokens,
+            )
+        )
         ids: list[int] = []
         first_at: float | None = None
         try:
-            while (item := tokens.get()) is not None:
+            while (item := request.out.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
                 ids.extend(item)
@@ -119,28 +97,17 @@ class Engine:
                 text = self.tokenizer.decode(ids, skip_special_tokens=True)
                 yield Chunk(text=text, tokens=len(ids), first_token_at=first_at)
         finally:
-            cancelled.set()
-            worker.join()
+            request.cancelled.set()
 
 
-class _QueueStreamer:
-    """A transformers streamer that forwards new token ids (batch of one) to a queue."""
-
-    def __init__(self, sink: queue.Queue) -> None:
-        self.sink = sink
-        self.prompt_seen = False
-
-    def put(self, value: Any) -> None:
-        if not self.prompt_seen:  # generate() first puts the prompt itself
-            self.prompt_seen = True
-            return
-        self.sink.put(value.reshape(-1).tolist())
-
-    def end(self) -> None:
-        self.sink.put(None)
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    ids = set(configured if isinstance(configured, list) else [configured])
+    ids.add(tokenizer.eos_token_id)
+    return {int(i) for i in ids if i is not None}
 
 
-def load_engine(model: Any, tokenizer: Any, adapter_dir: str) -> Engine:
+def load_engine(model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8) -> Engine:
     """Wrap the model with the LoRA adapter when it loads; otherwise remember why it did not."""
     path = Path(adapter_dir)
     if not (path / "adapter_config.json").is_file():
@@ -149,7 +116,7 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str) -> Engine:
             "`python -m scripts.train_lora` or point APP_ADAPTER to an adapter folder."
         )
         log.warning(error)
-        return Engine(model, tokenizer, adapter_error=error)
+        return Engine(model, tokenizer, adapter_error=error, max_batch=max_batch)
     try:
         from peft import LoraConfig
         from safetensors import safe_open
@@ -163,6 +130,7 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str) -> Engine:
             model,
             tokenizer,
             adapter_error=f"The LoRA adapter at {path} is broken: {exc}",
+            max_batch=max_batch,
         )
     from peft import PeftModel
 
@@ -172,6 +140,7 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str) -> Engine:
         if any("lora_" in name for name, _ in model.named_parameters()):
             raise  # the base weights may have been touched: refuse to serve them
         log.exception("the adapter at %s does not fit the model", path)
-        return Engine(model, tokenizer, adapter_error=f"The LoRA adapter at {path} failed: {exc}")
+        error = f"The LoRA adapter at {path} failed: {exc}"
+        return Engine(model, tokenizer, adapter_error=error, max_batch=max_batch)
     peft_model.eval()
-    return Engine(peft_model, tokenizer)
+    return Engine(peft_model, tokenizer, max_batch=max_batch)

@@ -18,8 +18,38 @@ from pipelines.core import PipelineError
 log = logging.getLogger(__name__)
 
 
-def load_model(config: Config) -> tuple[Any, Any]:
-    """Return (model, tokenizer) for APP_MODEL, in eval mode. Raises PipelineError with a fix."""
+def load_model(config: Config, dtype: str | None = None) -> tuple[Any, Any]:
+    """Return (model, tokenizer) for APP_MODEL in eval mode, its weights in `dtype` (default
+    APP_DTYPE; training asks for float32). Raises PipelineError with a fix."""
+    model, tokenizer = _load(config)
+    precision = resolve_dtype(dtype or config.dtype)
+    if model.dtype != precision:
+        model.to(precision)
+    log.info("model weights in %s", precision)
+    return model, tokenizer
+
+
+def resolve_dtype(setting: str) -> Any:
+    """The torch dtype for APP_DTYPE; "auto" takes bfloat16 where the hardware computes it
+    natively (a CUDA GPU, or a CPU with AVX512-BF16/AMX) and float32 elsewhere."""
+    import torch
+
+    if setting != "auto":
+        return getattr(torch, setting)
+    if torch.cuda.is_available():
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    return torch.bfloat16 if _cpu_has_bf16() else torch.float32
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def _load(config: Config) -> tuple[Any, Any]:
     spec = config.model
     path = Path(spec).expanduser()
     if spec.endswith(".gguf"):

@@ -29,7 +29,9 @@ class Resources:
                 from pipelines.model import load_model
 
                 model, tokenizer = load_model(self.config)
-                self._engine = load_engine(model, tokenizer, self.config.adapter)
+                self._engine = load_engine(
+                    model, tokenizer, self.config.adapter, self.config.max_batch
+                )
             return self._engine
 
     def embeddings(self) -> Any:

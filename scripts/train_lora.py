@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     setup()
     args = parse_dataclass(TrainArgs, __doc__.splitlines()[0], argv)
     config = Config.from_env()
-    model, tokenizer = load_model(config)
+    model, tokenizer = load_model(config, dtype="float32")  # fp32 master weights
     result = train(args, model, tokenizer, base_model_id(config))
     evaluation = evaluate_adapter(args, config, result.output_dir) if args.evaluate else None
     card = write_card(args, result, config, evaluation)

@@ -44,7 +44,7 @@ def test_a_few_steps_save_an_adapter_that_reloads_and_the_loss_falls(real_config
         alpha=8,
         patience=6,
     )
-    model, tokenizer = load_model(real_config)
+    model, tokenizer = load_model(real_config, dtype="float32")
     result = train(args, model, tokenizer)
     assert result.last_train_loss < result.first_train_loss * 0.7
     out = tmp_path / "adapters" / "tiny"

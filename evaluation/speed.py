@@ -1,0 +1,136 @@
+"""Generation speed, measured for the benchmark: one answer vs three together, per-stream decode
+speed against llama.cpp on the same weights, and agreement with the float32 reference."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evaluation.metrics import contains
+from pipelines.engine import ADAPTER, BASE, Engine
+
+# (prompt token ids, use the adapter)
+Prompt = tuple[Any, bool]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One streamed answer: when it was asked, its first and last token, how many tokens."""
+
+    start: float
+    first: float
+    end: float
+    tokens: int
+    text: str
+
+    @property
+    def decode_tok_s(self) -> float:
+        return (self.tokens - 1) / (self.end - self.first) if self.end > self.first else 0.0
+
+
+def stream_timed(engine: Engine, prompt: Prompt, n: int, forced: bool = True) -> Timing:
+    """Stream one answer; `forced` makes it exactly n tokens long (end-of-text ignored)."""
+    ids, use_adapter = prompt
+    start = time.perf_counter()
+    first, tokens, text = 0.0, 0, ""
+    for chunk in engine.stream(
+        ids,
+        use_adapter=use_adapter,
+        max_new_tokens=n,
+        temperature=0.0,
+        min_new_tokens=n if forced else 0,
+    ):
+        first = first or time.perf_counter()
+        tokens, text = chunk.tokens, chunk.text
+    return Timing(start, first, time.perf_counter(), tokens, text)
+
+
+def together(
+    engine: Engine, prompts: Sequence[Prompt], n: int, forced: bool = True
+) -> list[Timing]:
+    """All prompts at once, each from its own thread as the app's columns do."""
+    results: list[Timing | None] = [None] * len(prompts)
+
+    def run(i: int) -> None:
+        results[i] = stream_timed(engine, prompts[i], n, forced)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def wall(timings: Sequence[Timing]) -> float:
+    return max(t.end for t in timings) - min(t.start for t in timings)
+
+
+def llama_cpp_decode(gguf: str, prompt: str, n: int, threads: int) -> dict[str, float] | None:
+    """llama.cpp's decode speed on the GGUF file, n tokens forced; None if not installed."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        return None
+    llm = Llama(model_path=gguf, n_ctx=2048, n_threads=threads, verbose=False)
+    no_end = {llm.token_eos(): -1e9}
+    llm.create_completion(prompt, max_tokens=4, temperature=0.0)  # warm-up
+    start = time.perf_counter()
+    first, tokens = 0.0, 0
+    for _ in llm.create_completion(
+        prompt, max_tokens=n, temperature=0.0, stream=True, logit_bias=no_end
+    ):
+        first = first or time.perf_counter()
+        tokens += 1
+    end = time.perf_counter()
+    return {
+        "tokens": tokens,
+        "first_token_s": first - start,
+        "decode_tok_s": (tokens - 1) / (end - first),
+    }
+
+
+def reference_answer(model: Any, tokenizer: Any, ids: Any, use_adapter: bool, n: int) -> str:
+    """transformers' own generate(), one answer at a time: the reference for greedy text."""
+    import torch
+
+    extra = {"adapter_names": [ADAPTER if use_adapter else BASE]} if use_adapter else {}
+    with torch.inference_mode():
+        out = model.generate(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=n,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id,
+            **extra,
+        )
+    return tokenizer.decode(out[0, ids.shape[-1] :], skip_special_tokens=True)
+
+
+def agreement(
+    engine: Engine,
+    reference: Engine,
+    groups: Sequence[Sequence[Prompt]],
+    golds: Sequence[Sequence[Sequence[str]]],
+    n: int,
+) -> dict[str, float]:
+    """Batched answers of `engine` vs one-at-a-time answers of the `reference` engine (float32):
+    how many are identical, and whether the gold answer is found as often."""
+    same = total = hits_engine = hits_reference = 0
+    for prompts, answers in zip(groups, golds, strict=True):
+        batched = together(engine, prompts, n, forced=False)
+        for (ids, use_adapter), timing, gold in zip(prompts, batched, answers, strict=True):
+            expected = reference_answer(reference.model, reference.tokenizer, ids, use_adapter, n)
+            total += 1
+            same += timing.text.strip() == expected.strip()
+            hits_engine += contains(timing.text, gold)
+            hits_reference += contains(expected, gold)
+    return {
+        "answers": total,
+        "identical": same / total if total else 0.0,
+        "contains_engine": hits_engine / total if total else 0.0,
+        "contains_reference": hits_reference / total if total else 0.0,
+    }

@@ -1,0 +1,264 @@
+"""Measure the performance goals side by side and print each as a ratio and as absolute numbers.
+
+    python -m scripts.benchmark                 # everything, about 5 minutes on 2 cores
+    python -m scripts.benchmark --skip-app 1    # without starting the app in a subprocess
+
+Goals: three columns together in <= 1.3x the wall time of one answer of the same length; decode
+speed per stream >= 0.7x llama.cpp's on the same weights; first token of all three columns
+<= 1 s; retrieval p50 <= 20 ms at 10,000 chunks; start <= 15 s with a warm cache; peak memory
+< 2 GB. Writes everything as JSON to --out (default: data folder/benchmarks/<time>.json).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from evaluation.run import load_questions
+from evaluation.serving import app_start, retrieval_at_scale
+from evaluation.speed import agreement, llama_cpp_decode, stream_timed, together, wall
+from pipelines.config import REPO_ROOT, Config
+from pipelines.generation import chat
+from pipelines.rag import RagPipeline
+from pipelines.resources import Resources
+from pipelines.runner import run_all
+from scripts.cli import parse_dataclass, setup
+
+log = logging.getLogger("benchmark")
+
+COLUMNS = ("base", "rag", "lora")
+LONG = "Write a detailed story about a lighthouse keeper and the storm that changed her life."
+
+
+@dataclass
+class BenchArgs:
+    tokens: int = 64  # answer length for the speed goals (end-of-text ignored)
+    questions: int = 9  # test questions for first-token times and greedy agreement
+    chunks: int = 10_000  # index size for the retrieval goal
+    skip_app: int = 0  # 1 = do not start the app in a subprocess
+    out: str = ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    setup()
+    args = parse_dataclass(BenchArgs, __doc__.splitlines()[0], argv)
+    config = Config.from_env()
+    resources = Resources(config)
+    resources.warm_up()
+    results: dict[str, Any] = {"machine": machine(resources), "args": asdict(args)}
+    test_set = [REPO_ROOT / "data" / "qa" / "test.jsonl"]
+    items = load_questions(test_set, limit=args.questions)
+    results["batching"] = batching(resources, args.tokens)
+    results["decode"] = decode(resources, config, args.tokens)
+    results["agreement"] = greedy_agreement(resources, config, items)
+    results["first_token"] = first_tokens(resources, [i["question"] for i in items])
+    queries = [i["question"] for i in load_questions(test_set)]
+    results["retrieval"] = retrieval_at_scale(
+        resources.index(), resources.embeddings(), queries[:60], args.chunks, config.top_k
+    )
+    if not args.skip_app:
+        results["app"] = app_start({"APP_DATA_DIR": config.data_dir})
+    results["goals"] = goals(results)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out or config.data_path / "benchmarks" / f"{stamp}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(table(results))  # noqa: T201 - the table is this command's output
+    log.info("wrote %s", out)
+
+
+def machine(resources: Resources) -> dict[str, Any]:
+    import torch
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    engine = resources.engine()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "dtype": str(engine.model.dtype).removeprefix("torch."),
+        "model": Path(resources.config.model).name,
+    }
+
+
+def three_prompts(resources: Resources) -> list[tuple[Any, bool]]:
+    """The columns' real prompts for one question: base, RAG (retrieved context), LoRA."""
+    engine = resources.engine()
+    question = "What is the monthly uptime commitment in Tessaline's SLA?"
+    rag = RagPipeline(resources)
+    hits, _ = rag.retrieve(question)
+    return [
+        (engine.prompt_ids(chat([], question)), False),
+        (engine.prompt_ids(rag.messages(question, [], hits)), False),
+        (engine.prompt_ids(chat([], question)), True),
+    ]
+
+
+def batching(resources: Resources, n: int) -> dict[str, Any]:
+    """Goal 1: the three columns' answers (each n tokens) together vs one answer alone."""
+    engine = resources.engine()
+    prompts = three_prompts(resources)
+    stream_timed(engine, prompts[0], 8)  # warm-up
+    alone = [stream_timed(engine, p, n) for p in prompts]
+    batched = together(engine, prompts, n)
+    same_short = together(engine, [prompts[0], prompts[0], prompts[2]], n)
+    one = alone[0].end - alone[0].start
+    return {
+        "tokens": n,
+        "prompt_tokens": [int(p[0].shape[-1]) for p in prompts],
+        "alone_s": {c: t.end - t.start for c, t in zip(COLUMNS, alone, strict=True)},
+        "one_after_another_s": sum(t.end - t.start for t in alone),
+        "together_s": wall(batched),
+        "together_short_prompts_s": wall(same_short),
+        "ratio_vs_base_alone": wall(batched) / one,
+        "ratio_vs_slowest_alone": wall(batched) / max(t.end - t.start for t in alone),
+        "ratio_short_prompts_vs_base_alone": wall(same_short) / one,
+        "first_token_together_s": [t.first - t.start for t in batched],
+    }
+
+
+def decode(resources: Resources, config: Config, n: int) -> dict[str, Any]:
+    """Goal 2: one stream's decode speed, this engine vs llama.cpp on the same GGUF file."""
+    engine = resources.engine()
+    prompt = (engine.prompt_ids(chat([], LONG)), False)
+    ours = stream_timed(engine, prompt, n)
+    lora = stream_timed(engine, (prompt[0], True), n)
+    result: dict[str, Any] = {
+        "engine_tok_s": ours.decode_tok_s,
+        "engine_lora_tok_s": lora.decode_tok_s,
+    }
+    if config.model.endswith(".gguf"):
+        llama = llama_cpp_decode(config.model, LONG, n, os.cpu_count() or 1)
+        if llama:
+            result["llama_cpp_tok_s"] = llama["decode_tok_s"]
+            result["ratio"] = ours.decode_tok_s / llama["decode_tok_s"]
+    return result
+
+
+def greedy_agreement(resources: Resources, config: Config, items: list[dict]) -> dict[str, Any]:
+    """The default engine (batched, APP_DTYPE) vs transformers' generate() in float32, one
+    answer at a time: identical greedy answers, and gold-answer hits for each."""
+    from pipelines.engine import load_engine
+    from pipelines.model import load_model
+
+    engine = resources.engine()
+    model, tokenizer = load_model(config, dtype="float32")
+    reference = load_engine(model, tokenizer, config.adapter)
+    rag = RagPipeline(resources)
+    groups, golds = [], []
+    for item in items:
+        question = item["question"]
+        hits, _ = rag.retrieve(question)
+        groups.append(
+            [
+                (engine.prompt_ids(chat([], question)), False),
+                (engine.prompt_ids(rag.messages(question, [], hits)), False),
+                (engine.prompt_ids(chat([], question)), True),
+            ]
+        )
+        golds.append([item["answers"]] * 3)
+    return agreement(engine, reference, groups, golds, config.max_new_tokens)
+
+
+def first_tokens(resources: Resources, questions: list[str]) -> dict[str, Any]:
+    """Goal 3a: seconds from submit to the first token of every column, in the app's runner."""
+    from pipelines.registry import build_pipelines
+
+    pipelines = build_pipelines(resources)
+    slowest, retrieval = [], []
+    for question in questions:
+        firsts: dict[int, float] = {}
+        for update in run_all(pipelines, question, [[] for _ in pipelines]):
+            answer = update.answer
+            if answer and answer.done:
+                firsts[update.index] = answer.first_token_s or float("nan")
+                if answer.retrieval_s is not None:
+                    retrieval.append(answer.retrieval_s)
+        slowest.append(max(firsts.values()))
+    return {
+        "questions": len(questions),
+        "all_columns_p50_s": statistics.median(slowest),
+        "all_columns_max_s": max(slowest),
+        "retrieval_in_app_p50_ms": statistics.median(retrieval) * 1000 if retrieval else None,
+    }
+
+
+def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    chunks = r["retrieval"]["chunks"]
+    rows = [
+        ("three answers together / one alone", r["batching"]["ratio_vs_base_alone"], 1.3, "<="),
+        ("decode speed / llama.cpp", r["decode"].get("ratio"), 0.7, ">="),
+        ("first token, all columns, p50 (s)", r["first_token"]["all_columns_p50_s"], 1.0, "<="),
+        (f"retrieval p50 at {chunks} chunks (ms)", r["retrieval"]["p50_ms"], 20, "<="),
+    ]
+    if "app" in r:
+        rows.append(("start to ready, warm cache (s)", r["app"]["ready_s"], 15, "<="))
+        rows.append(("peak memory of the app (MB)", r["app"]["peak_rss_mb"], 2048, "<"))
+    out = []
+    for name, value, target, sense in rows:
+        met = None if value is None else _COMPARE[sense](value, target)
+        out.append({"goal": name, "measured": value, "target": f"{sense} {target}", "met": met})
+    return out
+
+
+_COMPARE = {
+    "<=": lambda value, target: value <= target,
+    ">=": lambda value, target: value >= target,
+    "<": lambda value, target: value < target,
+}
+
+
+def table(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; torch {m['torch']}, "
+        f"{m['torch_threads']} threads, weights {m['dtype']}, model {m['model']}",
+        "",
+        "| goal | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    for g in r["goals"]:
+        value = "–" if g["measured"] is None else f"{g['measured']:.2f}"
+        met = {True: "yes", False: "**no**", None: "–"}[g["met"]]
+        lines.append(f"| {g['goal']} | {g['target']} | {value} | {met} |")
+    b, d, a = r["batching"], r["decode"], r["agreement"]
+    lines += [
+        "",
+        f"Three answers of {b['tokens']} tokens (prompts {b['prompt_tokens']} tokens): "
+        f"base alone {b['alone_s']['base']:.2f} s, RAG alone {b['alone_s']['rag']:.2f} s, "
+        f"LoRA alone {b['alone_s']['lora']:.2f} s; one after another "
+        f"{b['one_after_another_s']:.2f} s; together {b['together_s']:.2f} s "
+        f"({b['ratio_vs_slowest_alone']:.2f}x the slowest alone); three short prompts together "
+        f"{b['together_short_prompts_s']:.2f} s ({b['ratio_short_prompts_vs_base_alone']:.2f}x).",
+        f"Decode, one stream: base {d['engine_tok_s']:.1f} tok/s, LoRA "
+        f"{d['engine_lora_tok_s']:.1f} tok/s, "
+        f"llama.cpp {d.get('llama_cpp_tok_s', float('nan')):.1f} tok/s.",
+        f"Greedy answers vs float32 generate() one at a time: {a['identical']:.0%} of "
+        f"{a['answers']} identical; gold answer found {a['contains_engine']:.0%} vs "
+        f"{a['contains_reference']:.0%}.",
+        f"Retrieval: p95 {r['retrieval']['p95_ms']:.1f} ms, of which query embedding p50 "
+        f"{r['retrieval']['embed_p50_ms']:.1f} ms; in the app while the model runs: "
+        f"{r['first_token']['retrieval_in_app_p50_ms'] or float('nan'):.0f} ms p50.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Batched generation with the real model: the same greedy text as one answer at a time.
+
+Run in float32, where batching is exact; in bfloat16 a batch may round differently, and the
+benchmark measures how often that changes an answer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from pipelines.engine import ADAPTER, BASE, load_engine
+from pipelines.generation import chat
+from pipelines.model import load_model
+
+pytestmark = pytest.mark.model
+
+N = 32
+QUESTIONS = [
+    ("What is the capital of France?", False),
+    ("How often should the HX-40 air filter be replaced?", False),
+    ("What is the default LAN IP address of the HX-40 on ETH2?", True),
+]
+
+
+@pytest.fixture(scope="module")
+def fp32_engine(real_config, adapter_dir):
+    model, tokenizer = load_model(real_config, dtype="float32")
+    return load_engine(model, tokenizer, str(adapter_dir))
+
+
+@pytest.fixture(scope="module")
+def plain_fp32(real_config):
+    """A separately loaded model that never saw an adapter."""
+    return load_model(real_config, dtype="float32")
+
+
+def _reference(model, tokenizer, ids, adapter: str | None) -> str:
+    """One answer on its own with transformers' generate()."""
+    import torch
+
+    extra = {} if adapter is None else {"adapter_names": [adapter]}
+    with torch.inference_mode():
+        out = model.generate(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=N,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id,
+            **extra,
+        )
+    return tokenizer.decode(out[0, ids.shape[-1] :], skip_special_tokens=True)
+
+
+def _concurrently(engine, prompts, **kwargs) -> tuple[list[str], list[list[float]]]:
+    """Stream every prompt at once; return each final text and its chunk arrival times."""
+    texts: list[str] = [""] * len(prompts)
+    times: list[list[float]] = [[] for _ in prompts]
+
+    def run(i: int) -> None:
+        ids, use_adapter = prompts[i]
+        for chunk in engine.stream(
+            ids, use_adapter=use_adapter, max_new_tokens=N, temperature=0.0, **kwargs
+        ):
+            texts[i] = chunk.text
+            times[i].append(time.perf_counter())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return texts, times
+
+
+def _rag_like(question: str) -> str:
+    """A long prompt, as the RAG column sends: passages first, then the question."""
+    passage = (
+        "The HX-40 gateway ships with its LAN port ETH2 at 192.168.40.1/24. The air filter "
+        "is replaced every six months, or every three months in dusty rooms. "
+    )
+    return f"Context:\n{passage * 6}\nQuestion: {question}\nAnswer:"
+
+
+def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_fp32):
+    engine = fp32_engine
+    questions = [QUESTIONS[0][0], _rag_like(QUESTIONS[1][0]), QUESTIONS[2][0]]
+    adapters = [False, False, True]
+    pairs = zip(questions, adapters, strict=True)
+    prompts = [(engine.prompt_ids(chat([], q)), a) for q, a in pairs]
+    passes_before = engine.batcher.passes
+    batched, _ = _concurrently(engine, prompts)
+    passes = engine.batcher.passes - passes_before
+
+    plain_model, plain_tokenizer = plain_fp32
+    # Base rows: the same text as a model that never had an adapter; LoRA row: PEFT on its own.
+    assert batched[0] == _reference(plain_model, plain_tokenizer, prompts[0][0], None)
+    assert batched[1] == _reference(plain_model, plain_tokenizer, prompts[1][0], None)
+    assert batched[2] == _reference(engine.model, engine.tokenizer, prompts[2][0], ADAPTER)
+    assert batched[2] != batched[0]
+    # Shared passes: fewer forward passes than tokens generated one answer at a time.
+    assert engine.batcher.max_rows_seen >= 2
+    alone = sum(len(engine.tokenizer(t)["input_ids"]) for t in batched) + len(prompts)
+    assert passes < alone
+
+
+def test_the_base_row_of_a_mixed_batch_is_adapter_free(fp32_engine, plain_fp32):
+    engine = fp32_engine
+    ids = engine.prompt_ids(chat([], QUESTIONS[2][0]))
+    texts, _ = _concurrently(engine, [(ids, False), (ids, True), (ids, False)])
+    plain_model, plain_tokenizer = plain_fp32
+    plain = _reference(plain_model, plain_tokenizer, ids, None)
+    assert texts[0] == texts[2] == plain
+    assert texts[1] == _reference(engine.model, engine.tokenizer, ids, ADAPTER) != plain
+    assert plain == _reference(engine.model, engine.tokenizer, ids, BASE)
+
+
+def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_engine):
+    engine = fp32_engine
+    prompts = [(engine.prompt_ids(chat([], q)), a) for q, a in QUESTIONS]
+    # Forced to full length so that no row can finish before the others start.
+    texts, times = _concurrently(engine, prompts, min_new_tokens=N)
+    first_tokens = [t[0] for t in times]
+    finishes = [t[-1] for t in times]
+    assert max(first_tokens) < min(finishes)  # every column streams while the others do
+    assert all(len(t) == N for t in times)
+
+    stream = engine.stream(prompts[0][0], use_adapter=False, max_new_tokens=N, temperature=0.0)
+    next(stream)
+    others: list[str] = []
+    worker = threading.Thread(
+        target=lambda: others.extend(_concurrently(engine, prompts[1:], min_new_tokens=N)[0])
+    )
+    worker.start()
+    time.sleep(0.3)
+    stream.close()  # the user went away from the first column
+    worker.join()
+    assert others == texts[1:]
