@@ -70,19 +70,17 @@ def wall(timings: Sequence[Timing]) -> float:
 
 
 def llama_cpp_decode(gguf: str, prompt: str, n: int, threads: int) -> dict[str, float] | None:
-    """llama.cpp's decode speed on the GGUF file, n tokens forced; None if not installed."""
+    """llama.cpp's decode speed through its own Python API on the GGUF file (up to n tokens;
+    the prompt asks for a long answer); None if llama-cpp-python is not installed."""
     try:
         from llama_cpp import Llama
     except ImportError:
         return None
     llm = Llama(model_path=gguf, n_ctx=2048, n_threads=threads, verbose=False)
-    no_end = {llm.token_eos(): -1e9}
     llm.create_completion(prompt, max_tokens=4, temperature=0.0)  # warm-up
     start = time.perf_counter()
     first, tokens = 0.0, 0
-    for _ in llm.create_completion(
-        prompt, max_tokens=n, temperature=0.0, stream=True, logit_bias=no_end
-    ):
+    for _ in llm.create_completion(prompt, max_tokens=n, temperature=0.0, stream=True):
         first = first or time.perf_counter()
         tokens += 1
     end = time.perf_counter()
@@ -97,7 +95,9 @@ def reference_answer(model: Any, tokenizer: Any, ids: Any, use_adapter: bool, n:
     """transformers' own generate(), one answer at a time: the reference for greedy text."""
     import torch
 
-    extra = {"adapter_names": [ADAPTER if use_adapter else BASE]} if use_adapter else {}
+    # On a PEFT model the adapter is active unless the row says "__base__".
+    with_adapters = hasattr(model, "peft_config")
+    extra = {"adapter_names": [ADAPTER if use_adapter else BASE]} if with_adapters else {}
     with torch.inference_mode():
         out = model.generate(
             input_ids=ids,

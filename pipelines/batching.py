@@ -1,11 +1,10 @@
-"""Continuous batching: every running answer advances by one token per forward pass.
+"""Continuous batching: every running answer advances by one token per step.
 
 One worker thread owns the model. A new request is prefilled on its own (no padding, so its
-first token comes as soon as its prompt is read), then joins the running batch: its key/value
-cache is left-padded to the batch's length and stacked, and from then on one forward pass
-decodes the next token of every row. Rows choose their adapter through PEFT's
-``adapter_names`` ("__base__" = none), so base, RAG and LoRA answers share each pass while the
-base rows never see the adapter. A finished or cancelled row leaves the batch at once.
+first token comes as soon as its prompt is read), then joins the running batch; from then on
+each step decodes the next token of every row. Where the rows live (a transformers key/value
+cache, or llama.cpp sequences) is the job of a `Rows` backend; this module only schedules,
+picks tokens and streams them. A finished or cancelled row leaves the batch at once.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +34,48 @@ class Request:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
+class Rows(Protocol):
+    """The running batch inside a model. Logits are 1-D float32 numpy arrays."""
+
+    def prefill(self, request: Request) -> Any:
+        """Read the request's prompt, add it as the last row; the next token's logits."""
+        ...
+
+    def decode(self, tokens: list[int]) -> list[Any]:
+        """Feed one token per row (in row order); each row's next-token logits."""
+        ...
+
+    def keep(self, indices: list[int]) -> None:
+        """Keep only these rows, in this order; forget the others."""
+        ...
+
+    def start(self) -> None:
+        """Called once from the serving thread before its first request."""
+        ...
+
+
 @dataclass(eq=False)
 class _Row:
     request: Request
-    length: int  # real tokens in the cache (prompt + fed back), i.e. the next position
     generated: int = 0
     next_token: int = 0
 
 
 class Batcher:
-    """Serves Requests from one thread; `max_batch` rows decode together at most."""
+    """Serves Requests from one thread; at most `max_batch` rows decode together."""
 
-    def __init__(self, model: Any, eos_ids: set[int], max_batch: int = 8) -> None:
-        self.model = model
+    def __init__(self, rows: Rows, eos_ids: set[int], max_batch: int = 8, seed: int = 0) -> None:
+        import numpy as np
+
+        self.rows = rows
         self.eos_ids = eos_ids
         self.max_batch = max_batch
-        self.uses_adapters = hasattr(model, "peft_config")
-        self._rows = threading.local()  # adapter names of the pass this thread is running
-        if self.uses_adapters:
-            self._install_adapter_hooks()
+        self._rng = np.random.default_rng(seed)
         self._pending: queue.Queue[Request] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
-        self.passes = 0  # forward passes run, for tests and the benchmark
+        self._active: list[_Row] = []
+        self.passes = 0  # prefills and decode steps run, for tests and the benchmark
         self.max_rows_seen = 0
 
     def submit(self, request: Request) -> Request:
@@ -69,122 +87,58 @@ class Batcher:
         return request
 
     def _serve(self) -> None:
-        import torch
-
-        rows: list[_Row] = []
-        cache: Any = None
-        mask: Any = None
+        self.rows.start()
         while True:
             try:
-                with torch.inference_mode():
-                    rows, cache, mask = self._admit(rows, cache, mask, block=not rows)
-                    if rows:
-                        rows, cache, mask = self._step(rows, cache, mask)
+                self._admit(block=not self._active)
+                if self._active:
+                    self._step()
             except Exception as exc:  # a failed pass ends the answers in it, not the server
                 log.exception("generation failed")
-                for row in rows:
+                for row in self._active:
                     row.request.out.put(exc)
-                rows, cache, mask = [], None, None
+                self._active = []
+                self.rows.keep([])
 
-    # -- joining -------------------------------------------------------------------------
-
-    def _admit(self, rows: list[_Row], cache: Any, mask: Any, block: bool) -> tuple:
-        while len(rows) < self.max_batch:
+    def _admit(self, block: bool) -> None:
+        while len(self._active) < self.max_batch:
             try:
                 request = self._pending.get(block=block)
             except queue.Empty:
-                break
+                return
             block = False
             if request.cancelled.is_set():
                 request.out.put(None)
                 continue
             try:
-                row, row_cache = self._prefill(request)
-            except Exception as exc:
+                logits = self.rows.prefill(request)
+            except Exception as exc:  # this request's prompt failed; the batch goes on
                 log.exception("prefill failed")
                 request.out.put(exc)
                 continue
-            if row is not None:
-                rows, cache, mask = self._join(rows, cache, mask, row, row_cache)
-        return rows, cache, mask
+            self.passes += 1
+            row = _Row(request)
+            if self._emit(row, logits):
+                self._active.append(row)
+            else:
+                self.rows.keep(list(range(len(self._active))))
 
-    def _prefill(self, request: Request) -> tuple[_Row | None, Any]:
-        import torch
-        from transformers import DynamicCache
-
-        ids = torch.tensor([request.ids])
-        cache = DynamicCache()
-        out = self._forward([request], input_ids=ids, past_key_values=cache, logits_to_keep=1)
-        row = _Row(request, length=len(request.ids))
-        if not self._emit(row, out.logits[0, -1]):
-            return None, None
-        return row, cache
-
-    def _join(self, rows: list[_Row], cache: Any, mask: Any, row: _Row, row_cache: Any) -> tuple:
-        import torch
-        from transformers import DynamicCache
-
-        row_layers = _layers(row_cache)
-        row_mask = torch.ones(1, row.length, dtype=torch.long)
-        if not rows:
-            return [row], row_cache, row_mask
-        layers = _layers(cache)
-        width = max(mask.shape[1], row.length)
-        merged = [
-            (
-                torch.cat([_pad_left(k, width), _pad_left(rk, width)]),
-                torch.cat([_pad_left(v, width), _pad_left(rv, width)]),
-            )
-            for (k, v), (rk, rv) in zip(layers, row_layers, strict=True)
-        ]
-        mask = torch.cat([_pad_left(mask, width, dim=1), _pad_left(row_mask, width, dim=1)])
-        return [*rows, row], DynamicCache(ddp_cache_data=merged), mask
-
-    # -- decoding ------------------------------------------------------------------------
-
-    def _step(self, rows: list[_Row], cache: Any, mask: Any) -> tuple:
-        import torch
-
-        self.max_rows_seen = max(self.max_rows_seen, len(rows))
-        mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=torch.long)], dim=1)
-        out = self._forward(
-            [r.request for r in rows],
-            input_ids=torch.tensor([[r.next_token] for r in rows]),
-            attention_mask=mask,
-            position_ids=torch.tensor([[r.length] for r in rows]),
-            past_key_values=cache,
-        )
-        keep = []
-        for i, row in enumerate(rows):
-            row.length += 1
-            if self._emit(row, out.logits[i, -1]):
-                keep.append(i)
-        if len(keep) == len(rows):
-            return rows, cache, mask
-        if not keep:
-            return [], None, None
-        index = torch.tensor(keep)
-        cache.batch_select_indices(index)
-        mask = mask[index]
-        unused = int((mask.sum(dim=0) == 0).sum())  # columns that only held finished rows
-        if unused:
-            cache = _trim_left(cache, unused)
-            mask = mask[:, unused:]
-        return [rows[i] for i in keep], cache, mask
+    def _step(self) -> None:
+        self.max_rows_seen = max(self.max_rows_seen, len(self._active))
+        logits = self.rows.decode([row.next_token for row in self._active])
+        self.passes += 1
+        keep = [i for i, row in enumerate(self._active) if self._emit(row, logits[i])]
+        if len(keep) < len(self._active):
+            self.rows.keep(keep)
+            self._active = [self._active[i] for i in keep]
 
     def _emit(self, row: _Row, logits: Any) -> bool:
         """Pick and send the row's next token; False when the row is finished."""
-        import torch
-
         request = row.request
         if request.cancelled.is_set():
             request.out.put(None)
             return False
-        if request.temperature > 0:
-            probs = torch.softmax(logits.float() / request.temperature, dim=-1)
-            token = int(torch.multinomial(probs, 1))
-        else:
-            token = int(torch.argmax(logits))
+        token = self._pick(logits, request.temperature)
         ended = token in self.eos_ids and row.generated >= request.min_new_tokens
         if not ended:
             row.generated += 1
@@ -195,50 +149,11 @@ class Batcher:
             return False
         return True
 
-    def _forward(self, requests: list[Request], **kwargs: Any) -> Any:
-        """One forward pass, each row with its own adapter."""
-        self._rows.names = [r.adapter for r in requests] if self.uses_adapters else None
-        try:
-            return self.model(use_cache=True, **kwargs)
-        finally:
-            self._rows.names = None
-            self.passes += 1
+    def _pick(self, logits: Any, temperature: float) -> int:
+        import numpy as np
 
-    def _install_adapter_hooks(self) -> None:
-        """Hand each LoRA layer the rows' adapter names, as PEFT's `adapter_names` argument
-        does, but with hooks installed once: PEFT's per-call hooks walk every module on each
-        pass, which costs more than the pass itself for a model this small."""
-        from peft.tuners.lora import LoraLayer
-
-        def inject(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-            names = getattr(self._rows, "names", None)
-            if names is not None:
-                kwargs["adapter_names"] = names
-            return args, kwargs
-
-        for module in self.model.modules():
-            if isinstance(module, LoraLayer):
-                module.register_forward_pre_hook(inject, with_kwargs=True)
-
-
-def _layers(cache: Any) -> list[tuple[Any, Any]]:
-    return [(layer.keys, layer.values) for layer in cache.layers]
-
-
-def _pad_left(tensor: Any, width: int, dim: int = 2) -> Any:
-    import torch
-
-    missing = width - tensor.shape[dim]
-    if missing <= 0:
-        return tensor
-    shape = list(tensor.shape)
-    shape[dim] = missing
-    return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
-
-
-def _trim_left(cache: Any, columns: int) -> Any:
-    from transformers import DynamicCache
-
-    return DynamicCache(
-        ddp_cache_data=[(k[:, :, columns:], v[:, :, columns:]) for k, v in _layers(cache)]
-    )
+        if temperature <= 0:
+            return int(np.argmax(logits))
+        scaled = logits.astype(np.float64) / temperature
+        probs = np.exp(scaled - scaled.max())
+        return int(self._rng.choice(len(probs), p=probs / probs.sum()))

@@ -45,8 +45,10 @@ class Config:
     chunk_overlap: int = 120
     max_new_tokens: int = 160
     temperature: float = 0.0
+    engine: str = "transformers"  # or llama.cpp (serves a .gguf APP_MODEL as it is)
     dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
     max_batch: int = 8  # answers decoded together in one forward pass
+    threads: int = 0  # CPU threads for generation; 0 = every core
     price_input_per_m: float = 0.15
     price_output_per_m: float = 0.60
     currency: str = "USD"
@@ -123,11 +125,16 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
         lambda c: 0.0 <= c.temperature <= 2.0,
         "a number from 0 to 2 (0 = greedy)",
     ),
+    "engine": (
+        lambda c: c.engine in ("transformers", "llama.cpp"),
+        "transformers or llama.cpp",
+    ),
     "dtype": (
         lambda c: c.dtype in ("auto", "float32", "bfloat16"),
         "auto, float32 or bfloat16",
     ),
     "max_batch": (lambda c: 1 <= c.max_batch <= 64, "an integer from 1 to 64"),
+    "threads": (lambda c: 0 <= c.threads <= 512, "0 (every core) or a number of threads"),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
     "currency": (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.batching import Batcher, Request
+from pipelines.batching import Batcher, Request, Rows
 from pipelines.core import Message, PipelineError
 
 log = logging.getLogger(__name__)
@@ -33,21 +33,30 @@ class Chunk:
 
 
 class Engine:
+    """Streams answers from one model; answers running at the same time share decode steps.
+
+    `rows` is where the batch lives: `TorchRows` (transformers + PEFT) or `LlamaRows`
+    (llama.cpp). `model` is the transformers model where there is one (evaluation uses it)."""
+
     def __init__(
         self,
-        model: Any,
         tokenizer: Any,
+        rows: Rows,
+        *,
+        eos_ids: set[int],
+        context_window: int | None,
         adapter_error: str | None = None,
         max_batch: int = 8,
+        model: Any = None,
+        label: str = "",
     ) -> None:
-        self.model = model
         self.tokenizer = tokenizer
+        self.rows = rows
+        self.context_window = context_window
         self.adapter_error = adapter_error
-        self.batcher = Batcher(model, _eos_ids(model, tokenizer), max_batch=max_batch)
-
-    @property
-    def context_window(self) -> int | None:
-        return getattr(self.model.config, "max_position_embeddings", None)
+        self.model = model
+        self.label = label
+        self.batcher = Batcher(rows, eos_ids, max_batch=max_batch)
 
     @property
     def has_adapter(self) -> bool:
@@ -100,23 +109,44 @@ class Engine:
             request.cancelled.set()
 
 
-def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+def eos_ids(model: Any, tokenizer: Any) -> set[int]:
     configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     ids = set(configured if isinstance(configured, list) else [configured])
     ids.add(tokenizer.eos_token_id)
     return {int(i) for i in ids if i is not None}
 
 
-def load_engine(model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8) -> Engine:
-    """Wrap the model with the LoRA adapter when it loads; otherwise remember why it did not."""
-    path = Path(adapter_dir)
+def torch_engine(
+    model: Any,
+    tokenizer: Any,
+    adapter_error: str | None = None,
+    max_batch: int = 8,
+    threads: int = 0,
+) -> Engine:
+    """An Engine on a transformers model (with the adapter injected unless `adapter_error`)."""
+    from pipelines.torch_rows import TorchRows
+
+    return Engine(
+        tokenizer,
+        TorchRows(model, threads),
+        eos_ids=eos_ids(model, tokenizer),
+        context_window=getattr(model.config, "max_position_embeddings", None),
+        adapter_error=adapter_error,
+        max_batch=max_batch,
+        model=model,
+        label=f"transformers, {str(model.dtype).removeprefix('torch.')}",
+    )
+
+
+def check_adapter(path: Path) -> str | None:
+    """Why the adapter folder cannot be used (a message naming APP_ADAPTER), or None."""
     if not (path / "adapter_config.json").is_file():
         error = (
             f"No LoRA adapter at {path} (APP_ADAPTER). Train one with "
             "`python -m scripts.train_lora` or point APP_ADAPTER to an adapter folder."
         )
         log.warning(error)
-        return Engine(model, tokenizer, adapter_error=error, max_batch=max_batch)
+        return error
     try:
         from peft import LoraConfig
         from safetensors import safe_open
@@ -126,12 +156,18 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8
             list(weights.keys())
     except Exception as exc:  # a broken adapter must not take the other columns down
         log.exception("the adapter at %s is broken", path)
-        return Engine(
-            model,
-            tokenizer,
-            adapter_error=f"The LoRA adapter at {path} is broken: {exc}",
-            max_batch=max_batch,
-        )
+        return f"The LoRA adapter at {path} is broken: {exc}"
+    return None
+
+
+def load_engine(
+    model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8, threads: int = 0
+) -> Engine:
+    """Wrap the model with the LoRA adapter when it loads; otherwise remember why it did not."""
+    path = Path(adapter_dir)
+    error = check_adapter(path)
+    if error:
+        return torch_engine(model, tokenizer, error, max_batch, threads)
     from peft import PeftModel
 
     try:
@@ -141,6 +177,6 @@ def load_engine(model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8
             raise  # the base weights may have been touched: refuse to serve them
         log.exception("the adapter at %s does not fit the model", path)
         error = f"The LoRA adapter at {path} failed: {exc}"
-        return Engine(model, tokenizer, adapter_error=error, max_batch=max_batch)
+        return torch_engine(model, tokenizer, error, max_batch, threads)
     peft_model.eval()
-    return Engine(peft_model, tokenizer, max_batch=max_batch)
+    return torch_engine(peft_model, tokenizer, None, max_batch, threads)

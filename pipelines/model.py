@@ -68,18 +68,34 @@ def _load(config: Config) -> tuple[Any, Any]:
 
 def _load_pretrained(source: str, **kwargs: Any) -> tuple[Any, Any]:
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, **kwargs)
+    tokenizer = _tokenizer(source, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(
         source, dtype=torch.float32, trust_remote_code=False, **kwargs
     )
     model.eval()
+    return model, tokenizer
+
+
+def _tokenizer(source: str, **kwargs: Any) -> Any:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, **kwargs)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if not getattr(tokenizer, "chat_template", None):
         raise PipelineError(f"the model {source!r} has no chat template; use an instruct model.")
-    return model, tokenizer
+    return tokenizer
+
+
+def gguf_tokenizer(config: Config) -> Any:
+    """The tokenizer of APP_MODEL's .gguf file (from the converted cache when there is one)."""
+    path = Path(config.model)
+    cache = _gguf_cache(path, config.data_path / "models")
+    if (cache / "tokenizer_config.json").is_file():
+        return _tokenizer(str(cache))
+    return _tokenizer(str(path.parent), gguf_file=path.name)
 
 
 def _load_from_hub(model_id: str) -> tuple[Any, Any]:
@@ -135,8 +151,12 @@ def _fingerprint(path: Path) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def _gguf_cache(path: Path, cache_root: Path) -> Path:
+    return cache_root / f"{path.stem}-{_fingerprint(path)}"
+
+
 def _load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any]:
-    cache = cache_root / f"{path.stem}-{_fingerprint(path)}"
+    cache = _gguf_cache(path, cache_root)
     if (cache / "config.json").is_file():
         log.info("loading converted model from cache %s", cache)
         return _load_pretrained(str(cache))

@@ -25,13 +25,7 @@ class Resources:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                from pipelines.engine import load_engine
-                from pipelines.model import load_model
-
-                model, tokenizer = load_model(self.config)
-                self._engine = load_engine(
-                    model, tokenizer, self.config.adapter, self.config.max_batch
-                )
+                self._engine = _load_engine(self.config)
             return self._engine
 
     def embeddings(self) -> Any:
@@ -57,8 +51,28 @@ class Resources:
         other._engine, other._embeddings = self.engine(), self.embeddings()
         return other
 
+    def with_engine(self, engine: str) -> Resources:
+        """Resources that serve the same embedder and index through another engine."""
+        from dataclasses import replace
+
+        other = Resources(replace(self.config, engine=engine), self.progress)
+        other._embeddings, other._index = self.embeddings(), self.index()
+        return other
+
     def warm_up(self) -> None:
         """Load everything now, so the first question does not pay for it."""
         self.engine()
         self.index()
         log.info("ready: model, adapter and index of %d chunks loaded", self._index.size)
+
+
+def _load_engine(config: Config) -> Engine:
+    if config.engine == "llama.cpp":
+        from pipelines.llama_engine import load_llama_engine
+
+        return load_llama_engine(config)
+    from pipelines.engine import load_engine
+    from pipelines.model import load_model
+
+    model, tokenizer = load_model(config)
+    return load_engine(model, tokenizer, config.adapter, config.max_batch, config.threads)

@@ -13,7 +13,7 @@ from pathlib import Path
 from evaluation.batched import greedy_answers
 from evaluation.metrics import contains
 from pipelines.config import Config
-from pipelines.engine import Engine
+from pipelines.engine import torch_engine
 from pipelines.model import load_model
 from scripts.cli import setup
 from training.qa import read_jsonl, write_jsonl
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     candidates = read_jsonl(Path(args.candidates))
     model, tokenizer = load_model(Config.from_env())
-    engine = Engine(model, tokenizer, adapter_error="the base model is measured without adapter")
+    engine = torch_engine(model, tokenizer, "the base model is measured without adapter")
     answers = greedy_answers(engine, [c["question"] for c in candidates], use_adapter=False)
     kept = []
     for candidate, answer in zip(candidates, answers, strict=True):

@@ -138,3 +138,23 @@ def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_
     stream.close()  # the user went away from the first column
     worker.join()
     assert others == texts[1:]
+
+
+def test_the_app_runner_streams_all_three_columns_from_shared_passes(resources):
+    from pipelines.registry import build_pipelines
+    from pipelines.runner import run_all
+
+    pipelines = build_pipelines(resources)
+    engine = resources.engine()
+    engine.batcher.max_rows_seen = 0
+    partial: dict[int, int] = {}
+    done: set[int] = set()
+    for update in run_all(pipelines, QUESTIONS[2][0], [[] for _ in pipelines]):
+        assert update.error is None, update.error
+        if update.answer.done:
+            done.add(update.index)
+        elif update.answer.text:
+            partial[update.index] = partial.get(update.index, 0) + 1
+    assert done == set(range(len(pipelines)))
+    assert all(partial.get(i, 0) >= 1 for i in range(len(pipelines)))
+    assert engine.batcher.max_rows_seen >= 2  # the columns were decoded together

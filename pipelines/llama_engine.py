@@ -1,0 +1,71 @@
+"""APP_ENGINE=llama.cpp: the .gguf model served by llama.cpp as it is (quantised), the LoRA
+adapter converted once to a GGUF LoRA file under the data folder."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from pipelines.config import Config
+from pipelines.core import PipelineError
+from pipelines.engine import Engine, check_adapter
+
+log = logging.getLogger(__name__)
+
+
+def load_llama_engine(config: Config) -> Engine:
+    model = Path(config.model)
+    if model.suffix != ".gguf":
+        raise PipelineError(
+            f"APP_ENGINE=llama.cpp serves .gguf files, but APP_MODEL={config.model!r} is not "
+            "one. Unset APP_MODEL for the bundled GGUF, or use APP_ENGINE=transformers."
+        )
+    try:
+        import llama_cpp  # noqa: F401 - only to say clearly when it is missing
+    except ImportError:
+        raise PipelineError(
+            "APP_ENGINE=llama.cpp needs llama-cpp-python: `pip install llama-cpp-python`."
+        ) from None
+    from pipelines.llama_backend import LlamaRows
+    from pipelines.model import gguf_tokenizer
+
+    tokenizer = gguf_tokenizer(config)
+    adapter = Path(config.adapter)
+    error = check_adapter(adapter)
+    lora = None
+    if error is None:
+        try:
+            lora = str(_converted(adapter, model, config.data_path / "adapters"))
+            rows = LlamaRows(str(model), lora, config.max_batch, threads=config.threads or None)
+        except Exception as exc:  # the other columns still work without the adapter
+            log.exception("the adapter at %s does not load in llama.cpp", adapter)
+            error = f"The LoRA adapter at {adapter} failed in llama.cpp: {exc}"
+    if error is not None:
+        rows = LlamaRows(str(model), None, config.max_batch, threads=config.threads or None)
+    return Engine(
+        tokenizer,
+        rows,
+        eos_ids=rows.eos_ids | {tokenizer.eos_token_id},
+        context_window=rows.context_window,
+        adapter_error=error,
+        max_batch=config.max_batch,
+        label=f"llama.cpp, {model.name}",
+    )
+
+
+def _converted(adapter: Path, model: Path, folder: Path) -> Path:
+    """The adapter as a GGUF LoRA for this model, converted once and kept."""
+    from pipelines.gguf_lora import convert
+
+    digest = hashlib.sha256()
+    for part in (adapter / "adapter_model.safetensors", adapter / "adapter_config.json"):
+        digest.update(part.read_bytes())
+    digest.update(str(model.resolve()).encode())
+    out = folder / f"{adapter.name}-{digest.hexdigest()[:16]}.gguf"
+    if not out.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(".partial")
+        convert(adapter, model, partial)
+        partial.rename(out)
+    return out
