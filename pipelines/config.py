@@ -45,7 +45,7 @@ class Config:
     chunk_overlap: int = 120
     max_new_tokens: int = 160
     temperature: float = 0.0
-    engine: str = "transformers"  # or llama.cpp (serves a .gguf APP_MODEL as it is)
+    engine: str = "auto"  # llama.cpp for a .gguf APP_MODEL, transformers otherwise; or either
     dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
     max_batch: int = 8  # answers decoded together in one forward pass
     threads: int = 0  # CPU threads for generation; 0 = every core
@@ -64,6 +64,14 @@ class Config:
             if not ok(self):
                 value = getattr(self, name)
                 raise ConfigError(f"APP_{name.upper()}={value!r} is invalid; allowed: {allowed}")
+
+    @property
+    def serving_engine(self) -> str:
+        """The engine that serves the columns: APP_ENGINE, with "auto" resolved."""
+        if self.engine != "auto":
+            return self.engine
+        gguf = self.model.endswith(".gguf")
+        return "llama.cpp" if gguf and importlib.util.find_spec("llama_cpp") else "transformers"
 
     @property
     def data_path(self) -> Path:
@@ -126,8 +134,8 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
         "a number from 0 to 2 (0 = greedy)",
     ),
     "engine": (
-        lambda c: c.engine in ("transformers", "llama.cpp"),
-        "transformers or llama.cpp",
+        lambda c: c.engine in ("auto", "transformers", "llama.cpp"),
+        "auto, transformers or llama.cpp",
     ),
     "dtype": (
         lambda c: c.dtype in ("auto", "float32", "bfloat16"),

@@ -19,6 +19,7 @@ from langchain_core.documents import Document
 
 from pipelines.config import Config
 from pipelines.corpus import corpus_hash, read_corpus, split
+from pipelines.threads import on_all_cores
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def open_index(config: Config, embeddings: Any, progress: Progress | None = None
     current = _read_manifest(manifest)
     if current.get("collection") != name or name not in _names(client):
         chunks = split(files, config.chunk_size, config.chunk_overlap)
-        _build(client, name, chunks, embeddings, progress)
+        on_all_cores(lambda: _build(client, name, chunks, embeddings, progress))
         _write_manifest(manifest, {"collection": name, "hash": wanted, "chunks": len(chunks)})
     for stale in _names(client) - {name}:
         client.delete_collection(stale)

@@ -10,6 +10,7 @@ from pathlib import Path
 from pipelines.config import Config
 from pipelines.core import PipelineError
 from pipelines.engine import Engine, check_adapter
+from pipelines.model import fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,19 @@ def load_llama_engine(config: Config) -> Engine:
     from pipelines.model import gguf_tokenizer
 
     tokenizer = gguf_tokenizer(config)
+    weights = _weights(config, model)
     adapter = Path(config.adapter)
     error = check_adapter(adapter)
     lora = None
     if error is None:
         try:
             lora = str(_converted(adapter, model, config.data_path / "adapters"))
-            rows = LlamaRows(str(model), lora, config.max_batch, threads=config.threads or None)
+            rows = LlamaRows(str(weights), lora, config.max_batch, threads=config.threads or None)
         except Exception as exc:  # the other columns still work without the adapter
             log.exception("the adapter at %s does not load in llama.cpp", adapter)
             error = f"The LoRA adapter at {adapter} failed in llama.cpp: {exc}"
     if error is not None:
-        rows = LlamaRows(str(model), None, config.max_batch, threads=config.threads or None)
+        rows = LlamaRows(str(weights), None, config.max_batch, threads=config.threads or None)
     return Engine(
         tokenizer,
         rows,
@@ -50,8 +52,29 @@ def load_llama_engine(config: Config) -> Engine:
         context_window=rows.context_window,
         adapter_error=error,
         max_batch=config.max_batch,
-        label=f"llama.cpp, {model.name}",
+        label=f"llama.cpp, {weights.name}",
     )
+
+
+def _weights(config: Config, model: Path) -> Path:
+    """The GGUF file to serve: APP_DTYPE's type where it is set or the CPU computes bf16
+    natively (re-encoded once and kept), else the file as it is."""
+    from pipelines.gguf_weights import reencode
+    from pipelines.model import cpu_has_bf16
+
+    dtype = config.dtype
+    if dtype == "auto":
+        dtype = "bfloat16" if cpu_has_bf16() else ""
+    if not dtype:
+        return model
+    folder = config.data_path / "models"
+    out = folder / f"{model.stem}-{fingerprint(model)}.{dtype}.gguf"
+    if not out.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(".partial")
+        reencode(model, partial, dtype)
+        partial.rename(out)
+    return out
 
 
 def _converted(adapter: Path, model: Path, folder: Path) -> Path:

@@ -38,10 +38,10 @@ def resolve_dtype(setting: str) -> Any:
         return getattr(torch, setting)
     if torch.cuda.is_available():
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return torch.bfloat16 if _cpu_has_bf16() else torch.float32
+    return torch.bfloat16 if cpu_has_bf16() else torch.float32
 
 
-def _cpu_has_bf16() -> bool:
+def cpu_has_bf16() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -145,14 +145,14 @@ def _reachable(url: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
-def _fingerprint(path: Path) -> str:
+def fingerprint(path: Path) -> str:
     stat = path.stat()
     key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _gguf_cache(path: Path, cache_root: Path) -> Path:
-    return cache_root / f"{path.stem}-{_fingerprint(path)}"
+    return cache_root / f"{path.stem}-{fingerprint(path)}"
 
 
 def _load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any]:

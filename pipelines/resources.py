@@ -67,7 +67,7 @@ class Resources:
 
 
 def _load_engine(config: Config) -> Engine:
-    if config.engine == "llama.cpp":
+    if config.serving_engine == "llama.cpp":
         from pipelines.llama_engine import load_llama_engine
 
         return load_llama_engine(config)

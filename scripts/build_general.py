@@ -15,6 +15,7 @@ from evaluation.metrics import contains
 from pipelines.config import Config
 from pipelines.engine import torch_engine
 from pipelines.model import load_model
+from pipelines.threads import on_all_cores
 from scripts.cli import setup
 from training.qa import read_jsonl, write_jsonl
 
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     candidates = read_jsonl(Path(args.candidates))
     model, tokenizer = load_model(Config.from_env())
     engine = torch_engine(model, tokenizer, "the base model is measured without adapter")
-    answers = greedy_answers(engine, [c["question"] for c in candidates], use_adapter=False)
+    questions = [c["question"] for c in candidates]
+    answers = on_all_cores(lambda: greedy_answers(engine, questions, use_adapter=False))
     kept = []
     for candidate, answer in zip(candidates, answers, strict=True):
         if contains(answer, candidate["answers"]):

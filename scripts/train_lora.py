@@ -18,6 +18,7 @@ from evaluation.batched import compare
 from pipelines.config import Config
 from pipelines.engine import load_engine
 from pipelines.model import load_model
+from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
 from training.card import base_model_id, write_card
 from training.lora import TrainArgs, train
@@ -47,7 +48,10 @@ def evaluate_adapter(args: TrainArgs, config: Config, adapter: Path) -> dict[str
 def main(argv: list[str] | None = None) -> None:
     setup()
     args = parse_dataclass(TrainArgs, __doc__.splitlines()[0], argv)
-    config = Config.from_env()
+    on_all_cores(lambda: run(args, Config.from_env()))
+
+
+def run(args: TrainArgs, config: Config) -> None:
     model, tokenizer = load_model(config, dtype="float32")  # fp32 master weights
     result = train(args, model, tokenizer, base_model_id(config))
     evaluation = evaluate_adapter(args, config, result.output_dir) if args.evaluate else None

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.config import Config, ConfigError
+from pipelines.config import REPO_ROOT, Config, ConfigError
 
 
 def test_defaults_are_valid_and_point_to_the_bundled_files():
@@ -53,3 +53,19 @@ def test_invalid_values_name_the_variable_and_what_is_allowed(env, variable, all
 def test_config_is_frozen():
     with pytest.raises(AttributeError):
         Config().top_k = 3  # type: ignore[misc]
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from dataclasses import fields
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    missing = [f.name for f in fields(Config) if f"`APP_{f.name.upper()}`" not in readme]
+    assert missing == []
+
+
+def test_auto_engine_is_llama_cpp_for_a_gguf_file_and_transformers_otherwise():
+    assert Config.from_env({}).serving_engine == "llama.cpp"
+    assert Config(model="HuggingFaceTB/SmolLM2-360M-Instruct").serving_engine == "transformers"
+    assert Config(engine="transformers").serving_engine == "transformers"
+    with pytest.raises(ConfigError, match="APP_ENGINE"):
+        Config(engine="vllm")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from pipelines.base import BasePipeline
-from pipelines.config import REPO_ROOT, Config
+from pipelines.config import REPO_ROOT
 from pipelines.core import PipelineError
-from pipelines.engine import load_engine
 from pipelines.lora import LoraPipeline
 from pipelines.model import load_model
 from pipelines.resources import Resources
@@ -19,21 +19,17 @@ from pipelines.resources import Resources
 pytestmark = pytest.mark.model
 
 
-def _resources_with_adapter(real_config: Config, adapter: str) -> Resources:
-    resources = Resources(real_config)
-    model, tokenizer = load_model(real_config)
-    resources._engine = load_engine(model, tokenizer, adapter)
-    return resources
-
-
+@pytest.mark.parametrize("engine", ["transformers", "llama.cpp"])
 @pytest.mark.parametrize("problem", ["missing", "broken"])
-def test_lora_column_explains_a_bad_adapter_and_base_still_answers(real_config, tmp_path, problem):
+def test_lora_column_explains_a_bad_adapter_and_base_still_answers(
+    real_config, tmp_path, problem, engine
+):
     adapter = tmp_path / "adapter"
     if problem == "broken":
         adapter.mkdir()
         (adapter / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8}')
         (adapter / "adapter_model.safetensors").write_bytes(b"not a safetensors file")
-    resources = _resources_with_adapter(real_config, str(adapter))
+    resources = Resources(replace(real_config, adapter=str(adapter), engine=engine))
     with pytest.raises(PipelineError, match=str(adapter)) as error:
         LoraPipeline(resources).answer("What is 2 + 2?")
     assert ("No LoRA adapter" if problem == "missing" else "is broken") in str(error.value)
@@ -42,8 +38,10 @@ def test_lora_column_explains_a_bad_adapter_and_base_still_answers(real_config, 
     assert answer.done and answer.text
 
 
-def test_converted_model_is_cached_for_the_next_start(resources):
-    cached = list((resources.config.data_path / "models").glob("SmolLM2-135M-Instruct*/"))
+def test_converted_model_is_cached_for_the_next_start(real_config):
+    load_model(real_config)
+    folder = real_config.data_path / "models"
+    cached = [p for p in folder.glob("SmolLM2-135M-Instruct*") if p.is_dir()]
     assert [p.name for p in cached if p.name.endswith(".partial")] == []
     assert (cached[0] / "config.json").is_file()
     assert (cached[0] / "model.safetensors").is_file()

@@ -23,17 +23,22 @@ def llama(real_config):
     return Resources(replace(real_config, engine="llama.cpp")).engine()
 
 
-def test_the_converted_adapter_answers_like_peft(llama, resources):
+@pytest.fixture(scope="module")
+def peft(real_config):
+    """transformers + PEFT in float32: the reference."""
+    return Resources(replace(real_config, engine="transformers", dtype="float32")).engine()
+
+
+def test_the_converted_adapter_answers_like_peft(llama, peft):
     """The GGUF LoRA must carry the fine-tuning: on trained facts llama.cpp's LoRA column says
     what PEFT says (up to quantisation), and not what the base says."""
     assert llama.has_adapter, llama.adapter_error
-    reference = resources.engine()
     same = 0
     for item in TRAINED:
         ids = llama.prompt_ids(chat([], item["question"]))
         base, lora = together(llama, [(ids, False), (ids, True)], 24, forced=False)
-        peft = reference_answer(reference.model, reference.tokenizer, ids, True, 24)
-        same += lora.text.strip() == peft.strip()
+        expected = reference_answer(peft.model, peft.tokenizer, ids, True, 24)
+        same += lora.text.strip() == expected.strip()
         assert lora.text != base.text
     assert same >= len(TRAINED) - 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -10,8 +11,8 @@ from pipelines.base import BasePipeline
 from pipelines.config import REPO_ROOT
 from pipelines.generation import chat
 from pipelines.lora import LoraPipeline
-from pipelines.model import load_model
 from pipelines.rag import RagPipeline
+from pipelines.resources import Resources
 from training.qa import read_jsonl
 
 pytestmark = pytest.mark.model
@@ -20,19 +21,23 @@ TRAINED = read_jsonl(REPO_ROOT / "data" / "qa" / "train.jsonl")
 
 
 @pytest.fixture(scope="module")
-def plain_model(real_config):
-    """A second, separately loaded copy of the model that never saw an adapter."""
-    model, tokenizer = load_model(real_config)
-    return model, tokenizer
+def plain_engine(real_config, tmp_path_factory):
+    """A second, separately loaded copy of the model on the same engine, never given an
+    adapter (the adapter folder is empty)."""
+    config = replace(real_config, adapter=str(tmp_path_factory.mktemp("no-adapter")))
+    engine = Resources(config).engine()
+    assert not engine.has_adapter
+    return engine
 
 
-def _plain_greedy(plain_model, question: str, max_new_tokens: int) -> str:
-    model, tokenizer = plain_model
-    ids = tokenizer.apply_chat_template(
-        chat([], question), add_generation_prompt=True, return_tensors="pt", return_dict=True
-    )["input_ids"]
-    out = model.generate(ids, do_sample=False, max_new_tokens=max_new_tokens)
-    return tokenizer.decode(out[0, ids.shape[-1] :], skip_special_tokens=True).strip()
+def _plain_greedy(engine, question: str, max_new_tokens: int) -> str:
+    ids = engine.prompt_ids(chat([], question))
+    text = ""
+    for chunk in engine.stream(
+        ids, use_adapter=False, max_new_tokens=max_new_tokens, temperature=0.0
+    ):
+        text = chunk.text
+    return text.strip()
 
 
 def test_the_adapter_is_loaded(resources, adapter_dir):
@@ -40,11 +45,11 @@ def test_the_adapter_is_loaded(resources, adapter_dir):
 
 
 @pytest.mark.parametrize("item", TRAINED[:3], ids=lambda i: i["id"])
-def test_base_column_equals_the_plain_model_and_lora_differs(resources, plain_model, item):
+def test_base_column_equals_the_plain_model_and_lora_differs(resources, plain_engine, item):
     question = item["question"]
     base = BasePipeline(resources).answer(question)
     lora = LoraPipeline(resources).answer(question)
-    plain = _plain_greedy(plain_model, question, resources.config.max_new_tokens)
+    plain = _plain_greedy(plain_engine, question, resources.config.max_new_tokens)
     assert base.text == plain
     assert lora.text != base.text
     # Running LoRA must not leave the adapter on for the base column.
