@@ -72,6 +72,7 @@ class Batcher:
         self.max_batch = max_batch
         self._rng = np.random.default_rng(seed)
         self._pending: queue.Queue[Request] = queue.Queue()
+        self._waiting: list[Request] = []  # taken from the queue, not yet in the batch
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._active: list[_Row] = []
@@ -101,12 +102,18 @@ class Batcher:
                 self.rows.keep([])
 
     def _admit(self, block: bool) -> None:
-        while len(self._active) < self.max_batch:
+        """Prefill waiting requests into free rows, shortest prompt first: a long RAG prompt
+        then does not hold back the first token of the short ones that came with it."""
+        if block and not self._waiting:
+            self._waiting.append(self._pending.get())
+        while True:
             try:
-                request = self._pending.get(block=block)
+                self._waiting.append(self._pending.get_nowait())
             except queue.Empty:
-                return
-            block = False
+                break
+        self._waiting.sort(key=lambda r: len(r.ids))
+        while self._waiting and len(self._active) < self.max_batch:
+            request = self._waiting.pop(0)
             if request.cancelled.is_set():
                 request.out.put(None)
                 continue

@@ -90,12 +90,20 @@ def _tokenizer(source: str, **kwargs: Any) -> Any:
 
 
 def gguf_tokenizer(config: Config) -> Any:
-    """The tokenizer of APP_MODEL's .gguf file (from the converted cache when there is one)."""
+    """The tokenizer of APP_MODEL's .gguf file, read from the file once and then kept beside
+    the converted model (reading it from the GGUF takes seconds)."""
     path = Path(config.model)
     cache = _gguf_cache(path, config.data_path / "models")
-    if (cache / "tokenizer_config.json").is_file():
-        return _tokenizer(str(cache))
-    return _tokenizer(str(path.parent), gguf_file=path.name)
+    kept = cache.with_name(cache.name + ".tokenizer")
+    for folder in (cache, kept):
+        if (folder / "tokenizer_config.json").is_file():
+            return _tokenizer(str(folder))
+    tokenizer = _tokenizer(str(path.parent), gguf_file=path.name)
+    partial = kept.with_name(kept.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    tokenizer.save_pretrained(partial)
+    partial.rename(kept)
+    return tokenizer
 
 
 def _load_from_hub(model_id: str) -> tuple[Any, Any]:
