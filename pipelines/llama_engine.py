@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.config import Config
@@ -67,14 +68,8 @@ def _weights(config: Config, model: Path) -> Path:
         dtype = "bfloat16" if cpu_has_bf16() else ""
     if not dtype:
         return model
-    folder = config.data_path / "models"
-    out = folder / f"{model.stem}-{fingerprint(model)}.{dtype}.gguf"
-    if not out.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = out.with_suffix(".partial")
-        reencode(model, partial, dtype)
-        partial.rename(out)
-    return out
+    out = config.data_path / "models" / f"{model.stem}-{fingerprint(model)}.{dtype}.gguf"
+    return _once(out, lambda partial: reencode(model, partial, dtype))
 
 
 def _converted(adapter: Path, model: Path, folder: Path) -> Path:
@@ -86,9 +81,14 @@ def _converted(adapter: Path, model: Path, folder: Path) -> Path:
         digest.update(part.read_bytes())
     digest.update(str(model.resolve()).encode())
     out = folder / f"{adapter.name}-{digest.hexdigest()[:16]}.gguf"
+    return _once(out, lambda partial: convert(adapter, model, partial))
+
+
+def _once(out: Path, write: Callable[[Path], object]) -> Path:
+    """`out`, written by `write` the first time only; an interrupted write is never used."""
     if not out.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_suffix(".partial")
-        convert(adapter, model, partial)
+        write(partial)
         partial.rename(out)
     return out

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from pipelines.engine import ADAPTER, BASE, load_engine
+from evaluation.speed import reference_answer
+from pipelines.engine import load_engine
 from pipelines.generation import chat
 from pipelines.model import load_model
 
@@ -35,23 +36,6 @@ def fp32_engine(real_config, adapter_dir):
 def plain_fp32(real_config):
     """A separately loaded model that never saw an adapter."""
     return load_model(real_config, dtype="float32")
-
-
-def _reference(model, tokenizer, ids, adapter: str | None) -> str:
-    """One answer on its own with transformers' generate()."""
-    import torch
-
-    extra = {} if adapter is None else {"adapter_names": [adapter]}
-    with torch.inference_mode():
-        out = model.generate(
-            input_ids=ids,
-            attention_mask=torch.ones_like(ids),
-            max_new_tokens=N,
-            do_sample=False,
-            pad_token_id=tokenizer.pad_token_id,
-            **extra,
-        )
-    return tokenizer.decode(out[0, ids.shape[-1] :], skip_special_tokens=True)
 
 
 def _concurrently(engine, prompts, **kwargs) -> tuple[list[str], list[list[float]]]:
@@ -96,9 +80,9 @@ def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_
 
     plain_model, plain_tokenizer = plain_fp32
     # Base rows: the same text as a model that never had an adapter; LoRA row: PEFT on its own.
-    assert batched[0] == _reference(plain_model, plain_tokenizer, prompts[0][0], None)
-    assert batched[1] == _reference(plain_model, plain_tokenizer, prompts[1][0], None)
-    assert batched[2] == _reference(engine.model, engine.tokenizer, prompts[2][0], ADAPTER)
+    assert batched[0] == reference_answer(plain_model, plain_tokenizer, prompts[0][0], False, N)
+    assert batched[1] == reference_answer(plain_model, plain_tokenizer, prompts[1][0], False, N)
+    assert batched[2] == reference_answer(engine.model, engine.tokenizer, prompts[2][0], True, N)
     assert batched[2] != batched[0]
     # Shared passes: fewer forward passes than tokens generated one answer at a time.
     assert engine.batcher.max_rows_seen >= 2
@@ -111,10 +95,10 @@ def test_the_base_row_of_a_mixed_batch_is_adapter_free(fp32_engine, plain_fp32):
     ids = engine.prompt_ids(chat([], QUESTIONS[2][0]))
     texts, _ = _concurrently(engine, [(ids, False), (ids, True), (ids, False)])
     plain_model, plain_tokenizer = plain_fp32
-    plain = _reference(plain_model, plain_tokenizer, ids, None)
+    plain = reference_answer(plain_model, plain_tokenizer, ids, False, N)
     assert texts[0] == texts[2] == plain
-    assert texts[1] == _reference(engine.model, engine.tokenizer, ids, ADAPTER) != plain
-    assert plain == _reference(engine.model, engine.tokenizer, ids, BASE)
+    assert texts[1] == reference_answer(engine.model, engine.tokenizer, ids, True, N) != plain
+    assert plain == reference_answer(engine.model, engine.tokenizer, ids, False, N)
 
 
 def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_engine):
