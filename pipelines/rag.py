@@ -55,6 +55,18 @@ def to_sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
     )
 
 
+def _best(hits: Sequence[Hit], k: int) -> list[Hit]:
+    """The k best-scoring distinct chunks."""
+    seen: set[tuple[str, int]] = set()
+    best = []
+    for hit in sorted(hits, key=lambda h: h.score, reverse=True):
+        key = (hit.document.metadata["document"], hit.document.metadata["chunk"])
+        if key not in seen:
+            seen.add(key)
+            best.append(hit)
+    return best[:k]
+
+
 class RagPipeline:
     name = "rag"
     title = "RAG (retrieval)"
@@ -62,10 +74,19 @@ class RagPipeline:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    def retrieve(self, question: str) -> tuple[list[Hit], float]:
-        """The top-k passages for the question, and the seconds retrieval took."""
+    def retrieve(self, question: str, history: Sequence[Message] = ()) -> tuple[list[Hit], float]:
+        """The top-k passages for the question, and the seconds retrieval took.
+
+        In a conversation a follow-up ("and how far in advance is it announced?") names its
+        subject only in an earlier turn, so the previous question is searched together with
+        this one as well; the better-scoring passages of both searches are kept. A question on
+        a new subject still wins with its own search."""
         started = time.perf_counter()
-        hits = self.resources.index().search(question, self.resources.config.top_k)
+        index, k = self.resources.index(), self.resources.config.top_k
+        hits = index.search(question, k)
+        previous = [text_of(m["content"]) for m in history if m["role"] == "user"][-1:]
+        if previous:
+            hits = _best(hits + index.search(f"{previous[0]}\n{question}", k), k)
         return hits, time.perf_counter() - started
 
     def messages(
@@ -81,7 +102,7 @@ class RagPipeline:
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         started = time.perf_counter()
-        hits, retrieval_s = self.retrieve(question)
+        hits, retrieval_s = self.retrieve(question, history)
         yield from generate_answer(
             self.resources.engine(),
             self.resources.config,

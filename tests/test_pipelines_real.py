@@ -94,3 +94,22 @@ def test_streaming_yields_growing_text(resources):
     grown = [t for t in texts if t]
     assert len(grown) > 3
     assert all(later.startswith(earlier.strip()) for earlier, later in itertools.pairwise(grown))
+
+
+def test_rag_retrieves_for_a_follow_up_through_the_previous_question(resources):
+    rag = RagPipeline(resources)
+    follow_up = "How far in advance is it announced?"
+    history = [
+        {"role": "user", "content": "When is Tessaline's weekly scheduled maintenance window?"},
+        {"role": "assistant", "content": "Sundays from 02:00 to 06:00 CET."},
+    ]
+
+    def sections(hits):
+        return [hit.document.metadata["section"] for hit in hits]
+
+    alone, _ = rag.retrieve(follow_up)
+    in_conversation, _ = rag.retrieve(follow_up, history)
+    assert not any(s.startswith("5.1") for s in sections(alone))  # "it" alone finds nothing
+    assert sections(in_conversation)[0].startswith("5.1 Scheduled maintenance")
+    answer = rag.answer(follow_up, history)
+    assert answer.sources[0].section.startswith("5.1")
