@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.batching import Request
+from pipelines.engine import ADAPTER
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,9 @@ class LlamaRows:
         self.context_window = min(n_ctx, lc.llama_model_n_ctx_train(self.model))
         self.vocab = lc.llama_model_get_vocab(self.model)
         self.n_vocab = lc.llama_vocab_n_tokens(self.vocab)
-        self.eos_ids = {
-            t for t in range(self.n_vocab) if t < 64 and lc.llama_vocab_is_eog(self.vocab, t)
-        } | {lc.llama_vocab_eos(self.vocab)}
+        self.eos_ids = {t for t in range(self.n_vocab) if lc.llama_vocab_is_eog(self.vocab, t)} | {
+            lc.llama_vocab_eos(self.vocab)
+        }
         threads = threads or os.cpu_count() or 1
         self.lora = None
         if lora_gguf:
@@ -119,7 +120,7 @@ class LlamaRows:
         self.rows: list[_Seq] = []
 
     def prefill(self, request: Request) -> Any:
-        context = self.adapted if request.adapter == "lora" else self.plain
+        context = self.adapted if request.adapter == ADAPTER else self.plain
         if context is None:
             raise RuntimeError("no LoRA adapter is loaded")
         if not context.free:

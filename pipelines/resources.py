@@ -51,14 +51,6 @@ class Resources:
         other._engine, other._embeddings = self.engine(), self.embeddings()
         return other
 
-    def with_engine(self, engine: str) -> Resources:
-        """Resources that serve the same embedder and index through another engine."""
-        from dataclasses import replace
-
-        other = Resources(replace(self.config, engine=engine), self.progress)
-        other._embeddings, other._index = self.embeddings(), self.index()
-        return other
-
     def warm_up(self) -> None:
         """Load everything now, so the first question does not pay for it."""
         self.engine()
