@@ -1,8 +1,9 @@
 """One loaded model serving every column: the base weights plus an optional LoRA adapter.
 
-The adapter is chosen per answer with PEFT's `adapter_names` (``"__base__"`` = no adapter), never
-by switching global adapter state, so the base column can never run with the adapter active.
-Answers that run at the same time are decoded together (see `pipelines.batching`).
+The adapter is chosen per answer (``"__base__"`` = no adapter): per row among PEFT's LoRA modules
+in transformers, by a context of its own in llama.cpp; never by switching global adapter state,
+so the base column can never run with the adapter active. Answers that run at the same time are
+decoded together (see `pipelines.batching`).
 """
 
 from __future__ import annotations
