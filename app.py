@@ -31,7 +31,8 @@ EXAMPLES = [
     "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
     "How long does the HX-40 buffer data when the cloud is unreachable?",
     "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
-    "What is the capital of France?",
+    "What is the capital of France?",  # general knowledge: the base model knows it
+    "Which Bluetooth version does the HX-40 gateway support?",  # the documents do not say
 ]
 CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"
 
