@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 
+from evaluation.metrics import token_f1
 from pipelines.core import Answer
 from pipelines.costs import format_cost
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def _seconds(value: float | None) -> str:
@@ -31,7 +35,9 @@ def stats_markdown(answer: Answer, currency: str) -> str:
 
 
 def sources_markdown(answer: Answer) -> str:
-    """Retrieved passages in rank order, or the note that the answer is from weights only."""
+    """Retrieved passages in rank order, each expandable to its text with the sentence that
+    best supports the answer marked (the first one open), or the note that the answer is from
+    weights only."""
     if not answer.sources:
         return "*No sources.*"
     parts = []
@@ -40,10 +46,28 @@ def sources_markdown(answer: Answer) -> str:
             parts.append(f"*{source.text}*")
             continue
         score = "" if source.score is None else f" · score {source.score:.3f}"
-        quoted = "\n".join(
-            f"> {html.escape(line)}" for line in source.text.splitlines() if line.strip()
-        )
+        opened = " open" if source.rank == 1 else ""
         parts.append(
-            f"**[{source.rank}] {source.document}** · §{source.section or '–'}{score}\n\n{quoted}"
+            f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
+            f" · §{html.escape(source.section or '–')}{score}</summary>"
+            f"<blockquote>{_marked(source.text, answer.text)}</blockquote></details>"
         )
     return "\n\n".join(parts)
+
+
+def _marked(passage: str, answer: str) -> str:
+    """The passage as HTML, its sentence sharing the most words with the answer in <mark>."""
+    sentence = supporting_sentence(passage, answer)
+    text = html.escape(passage)
+    if sentence:
+        text = text.replace(html.escape(sentence), f"<mark>{html.escape(sentence)}</mark>", 1)
+    return text.replace("\n", "<br>")
+
+
+def supporting_sentence(passage: str, answer: str, minimum: float = 0.15) -> str | None:
+    """The passage's sentence with the best token F1 against the answer, if it reaches
+    `minimum` (below that the answer is not taken from this passage)."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(passage) if s.strip()]
+    scored = [(token_f1(sentence, [answer]), sentence) for sentence in sentences]
+    best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
+    return best[1] if best[0] >= minimum else None

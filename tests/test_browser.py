@@ -114,6 +114,10 @@ def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(page, fake
             assert "first token 0.05 s" in column["stats"]
             assert "prompt +" in column["stats"] and "completion" in column["stats"]
             assert "legal/terms.md" in column["sources"] and "score 0.810" in column["sources"]
+        # Sources expand to their passage, the sentence behind the answer marked.
+        assert page.locator("#sources-rag details[open] mark").first.inner_text() == (
+            "Notice 60 days."
+        )
         assert page.input_value("#question textarea") == ""
         # An empty question sends nothing and says why.
         page.click("#ask")
