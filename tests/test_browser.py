@@ -159,6 +159,14 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         log.close()
 
 
+def _set(page, selector: str, value: str) -> None:
+    """Type a value and leave the field, so that Gradio has it before the next click (a click
+    right after typing sometimes ran with the old value)."""
+    page.fill(selector, value)
+    page.press(selector, "Tab")
+    page.wait_for_timeout(300)
+
+
 def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tmp_path):
     from app import build_app
 
@@ -171,7 +179,7 @@ def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tm
     try:
         page.goto(f"http://127.0.0.1:{port}/")
         page.get_by_role("tab", name="Evaluate").click()
-        page.fill("#eval-limit input", "2")
+        _set(page, "#eval-limit input", "2")
         page.click("#eval-run")
         page.get_by_text("Done:").wait_for(timeout=60_000)
         assert "12 answers" in page.inner_text("#eval-status")  # 2 questions x 2 sets x 3 columns
@@ -182,7 +190,7 @@ def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tm
         for name in ("answers.json", "answers.csv", "summary.json", "report.html"):
             assert name in files
         # The full default set (135 questions x 3 fake columns) is stopped early.
-        page.fill("#eval-limit input", "0")
+        _set(page, "#eval-limit input", "0")
         page.click("#eval-run")
         page.get_by_text("Running…").wait_for(timeout=10_000)
         page.click("#eval-stop")
@@ -190,7 +198,7 @@ def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tm
         answered = int(page.inner_text("#eval-status").split(": ")[1].split(" answers")[0])
         assert 0 < answered < 405
         # A folder that does not exist is refused with a message.
-        page.fill("#eval-corpus textarea", "/no/such/folder")
+        _set(page, "#eval-corpus textarea", "/no/such/folder")
         page.click("#eval-run")
         page.get_by_text("No such folder").first.wait_for(timeout=10_000)
     finally:
