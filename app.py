@@ -122,7 +122,7 @@ def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
                 answer = update.answer
                 chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
                 stat[i] = stats_markdown(answer, config.currency)
-                src[i] = sources_markdown(answer)
+                src[i] = sources_markdown(answer, config.corpus_dir)
             yield ["", *chat, *stat, *src]
 
     outputs = [question, *chats, *stats, *sources]
@@ -157,7 +157,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,
         server_port=config.port,
-        allowed_paths=[config.data_dir],
+        allowed_paths=[config.data_dir, config.corpus_dir],  # corpus: sources link to it
         css=CSS,
         theme=gr.themes.Soft(),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
@@ -34,9 +36,10 @@ def stats_markdown(answer: Answer, currency: str) -> str:
     )
 
 
-def sources_markdown(answer: Answer) -> str:
+def sources_markdown(answer: Answer, corpus_dir: str | None = None) -> str:
     """Retrieved passages in rank order, each expandable to its text with the sentence that
-    best supports the answer marked (the first one open), or the note that the answer is from
+    best supports the answer marked (the first one open) and, given the corpus folder (which
+    the app serves), a link to the whole document; or the note that the answer is from
     weights only."""
     if not answer.sources:
         return "*No sources.*"
@@ -50,9 +53,22 @@ def sources_markdown(answer: Answer) -> str:
         parts.append(
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
             f" · §{html.escape(source.section or '–')}{score}</summary>"
-            f"<blockquote>{_marked(source.text, answer.text)}</blockquote></details>"
+            f"<blockquote>{_marked(source.text, answer.text)}</blockquote>"
+            f"{_document_link(source.document, corpus_dir)}</details>"
         )
     return "\n\n".join(parts)
+
+
+def _document_link(document: str, corpus_dir: str | None) -> str:
+    """A link that opens the whole document through Gradio's file route, if it is there."""
+    if not corpus_dir:
+        return ""
+    root = Path(corpus_dir).resolve()
+    path = (root / document).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return ""
+    href = f"/gradio_api/file={quote(str(path))}"
+    return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}</a></p>'
 
 
 def _marked(passage: str, answer: str) -> str:

@@ -147,6 +147,11 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         assert "192.168.40.1" in columns["rag"]["chat"]
         assert "manual/hx40-" in columns["rag"]["sources"]
         assert "score" in columns["rag"]["sources"] and "retrieval" in columns["rag"]["stats"]
+        # The first source opens its whole document, served by the app.
+        link = page.locator("#sources-rag details[open] a").first
+        assert link.inner_text().startswith("Open manual/hx40-")
+        document = page.request.get(f"http://127.0.0.1:{port}{link.get_attribute('href')}")
+        assert document.ok and document.text().startswith("# ")
         for name in ("base", "lora"):
             assert "weights only" in columns[name]["sources"]
         for column in columns.values():

@@ -41,3 +41,18 @@ def test_sources_expand_to_escaped_text_with_the_sentence_marked_and_the_first_o
 def test_answers_from_weights_say_so():
     answer = Answer(pipeline="base", sources=(Source("", "", "From the weights only."),))
     assert sources_markdown(answer) == "*From the weights only.*"
+
+
+def test_a_source_links_to_its_whole_document_inside_the_corpus_only(tmp_path):
+    (tmp_path / "legal").mkdir()
+    (tmp_path / "legal" / "terms.md").write_text("# Terms")
+    sources = (
+        Source("legal/terms.md", "8.2", PASSAGE, score=0.8, rank=1),
+        Source("../outside.md", "1", PASSAGE, score=0.7, rank=2),
+        Source("legal/missing.md", "1", PASSAGE, score=0.6, rank=3),
+    )
+    first, outside, missing = sources_markdown(
+        Answer(pipeline="rag", text="60 days", sources=sources), str(tmp_path)
+    ).split("\n\n")
+    assert f'href="/gradio_api/file={tmp_path}/legal/terms.md"' in first
+    assert "<a " not in outside and "<a " not in missing
