@@ -71,10 +71,23 @@ def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
         )
         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Clear", scale=0, elem_id="clear")
-    chats, stats, sources = [], [], []
+    optional = [p for p in pipelines if p.optional]
+    toggles = []
+    if optional:
+        with gr.Row():
+            for pipeline in optional:
+                toggles.append(
+                    gr.Checkbox(
+                        label=f"Show the {pipeline.title} column",
+                        value=False,
+                        elem_id=f"show-{pipeline.name}",
+                    )
+                )
+    chats, stats, sources, columns = [], [], [], {}
     with gr.Row():
         for pipeline in pipelines:
-            with gr.Column(min_width=280):
+            with gr.Column(min_width=280, visible=not pipeline.optional) as column:
+                columns[pipeline.name] = column
                 gr.Markdown(f"### {pipeline.title}")
                 chats.append(
                     gr.Chatbot(
@@ -96,25 +109,32 @@ def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
                     sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
     gr.Examples(EXAMPLES, inputs=question, label="Try these")
 
-    def answer_all(text: str, *histories: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    for toggle, pipeline in zip(toggles, optional, strict=True):
+        toggle.change(lambda on: gr.Column(visible=on), toggle, columns[pipeline.name])
+
+    def answer_all(text: str, *values: Any) -> Iterator[list[Any]]:
+        histories, switched_on = values[: len(pipelines)], iter(values[len(pipelines) :])
+        shown = [not p.optional or bool(next(switched_on)) for p in pipelines]
         text = (text or "").strip()
         if not text:
             gr.Warning("Type a question first.")
             yield [gr.update(), *histories, *[gr.update()] * (2 * len(pipelines))]
             return
-        chat = [
-            [
-                *h,
+        active = [i for i, on in enumerate(shown) if on]  # hidden columns are not asked
+        chat: list[Any] = list(histories)
+        stat: list[Any] = [gr.update()] * len(pipelines)
+        src: list[Any] = [gr.update()] * len(pipelines)
+        for i in active:
+            chat[i] = [
+                *histories[i],
                 {"role": "user", "content": text},
                 {"role": "assistant", "content": "…"},
             ]
-            for h in histories
-        ]
-        stat = ["*waiting for the model…*"] * len(pipelines)
-        src = [""] * len(pipelines)
+            stat[i], src[i] = "*waiting for the model…*", ""
         yield ["", *chat, *stat, *src]
-        for update in run_all(pipelines, text, histories):
-            i = update.index
+        asked = [pipelines[i] for i in active]
+        for update in run_all(asked, text, [histories[i] for i in active]):
+            i = active[update.index]
             if update.error is not None:
                 chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
                 stat[i] = "*no answer*"
@@ -127,7 +147,7 @@ def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
 
     outputs = [question, *chats, *stats, *sources]
     for event in (ask.click, question.submit):
-        event(answer_all, [question, *chats], outputs, concurrency_limit=4)
+        event(answer_all, [question, *chats, *toggles], outputs, concurrency_limit=4)
     clear.click(
         lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)),
         None,
@@ -136,7 +156,7 @@ def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
 
 
 def main() -> None:
-    from pipelines.registry import build_pipelines
+    from pipelines.registry import build_pipelines, default_names
     from pipelines.resources import Resources
     from scripts.build_index import tqdm_progress
     from scripts.cli import setup
@@ -151,7 +171,8 @@ def main() -> None:
         raise SystemExit(2) from None
 
     def make_pipelines(folder: str | None) -> list[Pipeline]:
-        return build_pipelines(resources.with_corpus(folder) if folder else resources)
+        chosen = resources.with_corpus(folder) if folder else resources
+        return build_pipelines(chosen, default_names())  # the Evaluate tab: default columns
 
     demo = build_app(build_pipelines(resources), config, make_pipelines)
     demo.queue(default_concurrency_limit=4).launch(

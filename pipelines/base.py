@@ -13,6 +13,7 @@ from pipelines.resources import Resources
 class BasePipeline:
     name = "base"
     title = "Base model"
+    optional = False
     use_adapter = False
 
     def __init__(self, resources: Resources) -> None:

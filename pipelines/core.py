@@ -51,10 +51,12 @@ class Answer:
 
 @runtime_checkable
 class Pipeline(Protocol):
-    """A way to answer. `stream` yields growing partial Answers; the last one has done=True."""
+    """A way to answer. `stream` yields growing partial Answers; the last one has done=True.
+    An `optional` column starts hidden in the chat and is left out of default evaluations."""
 
     name: str
     title: str
+    optional: bool
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]: ...
 

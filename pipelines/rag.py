@@ -70,6 +70,8 @@ def _best(hits: Sequence[Hit], k: int) -> list[Hit]:
 class RagPipeline:
     name = "rag"
     title = "RAG (retrieval)"
+    optional = False
+    use_adapter = False
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
@@ -108,7 +110,7 @@ class RagPipeline:
             self.resources.config,
             self.name,
             self.messages(question, history, hits),
-            use_adapter=False,
+            use_adapter=self.use_adapter,
             started=started,
             sources=to_sources(hits),
             retrieval_s=retrieval_s,

@@ -8,13 +8,20 @@ from pipelines.base import BasePipeline
 from pipelines.core import Pipeline
 from pipelines.lora import LoraPipeline
 from pipelines.rag import RagPipeline
+from pipelines.rag_lora import RagLoraPipeline
 from pipelines.resources import Resources
 
 PIPELINES: dict[str, Callable[[Resources], Pipeline]] = {
     "base": BasePipeline,
     "rag": RagPipeline,
     "lora": LoraPipeline,
+    "rag_lora": RagLoraPipeline,
 }
+
+
+def default_names() -> list[str]:
+    """The columns shown and evaluated unless asked for: all but the optional ones."""
+    return [name for name, cls in PIPELINES.items() if not getattr(cls, "optional", False)]
 
 
 def build_pipelines(resources: Resources, names: list[str] | None = None) -> list[Pipeline]:

@@ -200,9 +200,9 @@ def greedy_agreement(
 
 def first_tokens(resources: Resources, questions: list[str]) -> dict[str, Any]:
     """Goal 3a: seconds from submit to the first token of every column, in the app's runner."""
-    from pipelines.registry import build_pipelines
+    from pipelines.registry import build_pipelines, default_names
 
-    pipelines = build_pipelines(resources)
+    pipelines = build_pipelines(resources, default_names())
     slowest, retrieval = [], []
     for question in questions:
         firsts: dict[int, float] = {}

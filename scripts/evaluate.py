@@ -19,7 +19,7 @@ from evaluation.outputs import run_and_write
 from evaluation.report import summary_table
 from evaluation.run import DEFAULT_SETS, load_questions
 from pipelines.config import Config
-from pipelines.registry import PIPELINES, build_pipelines
+from pipelines.registry import PIPELINES, build_pipelines, default_names
 from pipelines.resources import Resources
 from scripts.build_index import tqdm_progress
 from scripts.cli import setup
@@ -34,7 +34,11 @@ def main(argv: list[str] | None = None) -> None:
         "--questions", action="append", help=f"JSONL file(s); default {list(DEFAULT_SETS)}"
     )
     parser.add_argument("--corpus", help="evaluate against this folder of documents")
-    parser.add_argument("--pipelines", default=",".join(PIPELINES), help="comma-separated names")
+    parser.add_argument(
+        "--pipelines",
+        default=",".join(default_names()),
+        help=f"comma-separated, of {', '.join(PIPELINES)}",
+    )
     parser.add_argument("--limit", type=int, default=0, help="first N questions per file (0 = all)")
     parser.add_argument("--out", default="", help="output folder (default: data folder/eval-runs)")
     args = parser.parse_args(argv)

@@ -16,8 +16,11 @@ from pipelines.core import Answer, Message, PipelineError, Source, last
 class FakePipeline:
     """Streams a canned answer word by word, with made-up but well-formed measurements."""
 
-    def __init__(self, name: str, title: str, reply: str, *, fail: str | None = None) -> None:
+    def __init__(
+        self, name: str, title: str, reply: str, *, fail: str | None = None, optional=False
+    ) -> None:
         self.name, self.title, self.reply, self.fail = name, title, reply, fail
+        self.optional = optional
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         if self.fail == "pipeline":

@@ -125,10 +125,10 @@ def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_
 
 
 def test_the_app_runner_streams_all_three_columns_from_shared_passes(resources):
-    from pipelines.registry import build_pipelines
+    from pipelines.registry import build_pipelines, default_names
     from pipelines.runner import run_all
 
-    pipelines = build_pipelines(resources)
+    pipelines = build_pipelines(resources, default_names())
     engine = resources.engine()
     engine.batcher.max_rows_seen = 0
     partial: dict[int, int] = {}

@@ -267,3 +267,28 @@ def test_real_evaluation_writes_all_outputs_and_its_report_opens(
     page.goto((out / "report.html").as_uri())
     assert page.title() == "Evaluation report"
     assert "Worst answers per pipeline" in page.inner_text("body")
+
+
+def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines):
+    from app import build_app
+    from tests.conftest import FakePipeline
+
+    both = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
+    port = _free_port()
+    demo = build_app([*fake_pipelines, both], Config())
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        assert not page.locator("#chat-rag_lora").is_visible()
+        _ask(page, "What is the notice period?", timeout_s=30)
+        page.check("#show-rag_lora input")
+        page.locator("#chat-rag_lora").wait_for(state="visible", timeout=5000)
+        assert "Both say" not in page.inner_text("#chat-rag_lora")  # not asked while hidden
+        page.fill("#question textarea", "And the fees?")
+        page.click("#ask")
+        page.get_by_text("Both say 60 days. (turn 1)").wait_for(timeout=30_000)
+        page.get_by_text("Base says 120 days. (turn 2)").wait_for(timeout=30_000)
+        page.uncheck("#show-rag_lora input")
+        page.locator("#chat-rag_lora").wait_for(state="hidden", timeout=5000)
+    finally:
+        demo.close()

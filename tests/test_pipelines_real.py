@@ -12,6 +12,7 @@ from pipelines.config import REPO_ROOT
 from pipelines.generation import chat
 from pipelines.lora import LoraPipeline
 from pipelines.rag import RagPipeline
+from pipelines.rag_lora import RagLoraPipeline
 from pipelines.resources import Resources
 from training.qa import read_jsonl
 
@@ -59,7 +60,13 @@ def test_base_column_equals_the_plain_model_and_lora_differs(resources, plain_en
 def test_every_column_answers_with_measured_numbers(resources):
     question = "What is the default LAN IP address of the HX-40 on ETH2?"
     engine = resources.engine()
-    for pipeline in (BasePipeline(resources), RagPipeline(resources), LoraPipeline(resources)):
+    columns = (
+        BasePipeline(resources),
+        RagPipeline(resources),
+        LoraPipeline(resources),
+        RagLoraPipeline(resources),
+    )
+    for pipeline in columns:
         answer = pipeline.answer(question)
         assert answer.done and answer.text
         assert 0 < answer.completion_tokens <= resources.config.max_new_tokens
