@@ -292,3 +292,28 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines):
         page.locator("#chat-rag_lora").wait_for(state="hidden", timeout=5000)
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize(("width", "side_by_side"), [(1280, True), (390, False)])
+def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
+    page, fake_pipelines, width, side_by_side
+):
+    from app import build_app
+
+    port = _free_port()
+    demo = build_app(fake_pipelines, Config())
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/")
+        boxes = [page.locator(f"#chat-{name}").bounding_box() for name in COLUMNS]
+        assert all(box and box["width"] > 200 for box in boxes)  # readable either way
+        tops = {round(box["y"]) for box in boxes}
+        lefts = {round(box["x"]) for box in boxes}
+        if side_by_side:
+            assert len(tops) == 1 and len(lefts) == 3
+            assert max(box["x"] + box["width"] for box in boxes) <= width  # no sideways scroll
+        else:
+            assert len(lefts) == 1 and boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]
+    finally:
+        demo.close()
