@@ -1,0 +1,110 @@
+"""Playwright drives the Evaluate tab and the evaluation report in Debian's Chromium."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from pipelines.config import Config
+from tests.ui_helpers import fill_and_leave, free_port
+
+pytestmark = pytest.mark.browser
+
+
+def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tmp_path):
+    from app import build_app
+
+    port = free_port()
+    config = Config(data_dir=str(tmp_path))
+    demo = build_app(fake_pipelines, config)
+    demo.queue().launch(
+        server_port=port, prevent_thread_lock=True, quiet=True, allowed_paths=[str(tmp_path)]
+    )
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_role("tab", name="Evaluate").click()
+        fill_and_leave(page, "#eval-limit input", "2")
+        page.click("#eval-run")
+        page.get_by_text("Done:").wait_for(timeout=60_000)
+        assert "12 answers" in page.inner_text("#eval-status")  # 2 questions x 2 sets x 3 columns
+        summary = page.inner_text("#eval-summary")
+        assert all(name in summary for name in ("base", "rag", "lora"))
+        assert page.locator("#eval-plots svg").count() == 5
+        files = page.inner_text("#eval-files").replace("\n", "")
+        for name in ("answers.json", "answers.csv", "summary.json", "report.html"):
+            assert name in files
+        # The full default set (135 questions x 3 fake columns) is stopped early.
+        fill_and_leave(page, "#eval-limit input", "0")
+        page.click("#eval-run")
+        page.get_by_text("Running…").wait_for(timeout=10_000)
+        page.click("#eval-stop")
+        page.get_by_text("stopped early").wait_for(timeout=30_000)
+        answered = int(page.inner_text("#eval-status").split(": ")[1].split(" answers")[0])
+        assert 0 < answered < 405
+        # A folder that does not exist is refused with a message.
+        fill_and_leave(page, "#eval-corpus textarea", "/no/such/folder")
+        page.click("#eval-run")
+        page.get_by_text("No such folder").first.wait_for(timeout=10_000)
+    finally:
+        demo.close()
+
+
+def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):
+    from evaluation.outputs import write_outputs
+    from evaluation.run import evaluate, summarize
+
+    items = [
+        {
+            "id": "a",
+            "question": "Notice period?",
+            "answers": ["60 days"],
+            "source": "legal/terms.md",
+        },
+        {"id": "b", "question": "Who is the CEO?", "answers": []},
+    ]
+    records = evaluate(fake_pipelines, items)
+    paths = write_outputs(tmp_path, records, summarize(records), {"questions": 2})
+    page.goto(paths["report_html"].as_uri())
+    assert page.title() == "Evaluation report"
+    assert page.locator("svg").count() == 5
+    assert page.locator("table").first.locator("tr").count() == 4  # header + three pipelines
+    assert "Worst answers per pipeline" in page.inner_text("body")
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+
+
+@pytest.mark.model
+def test_real_evaluation_writes_all_outputs_and_its_report_opens(
+    page, resources, tmp_path, monkeypatch
+):
+    from scripts import evaluate as command
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "ip",
+                "question": "What is the default IP address of the HX-40 on ETH2?",
+                "answers": ["192.168.40.1"],
+                "source": "manual/hx40-installation.md",
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "ceo", "question": "Who is the CEO of Tessaline?", "answers": []})
+        + "\n"
+    )
+    monkeypatch.setenv("APP_DATA_DIR", resources.config.data_dir)
+    monkeypatch.setenv("APP_MAX_NEW_TOKENS", "32")
+    out = tmp_path / "run"
+    command.main(["--questions", str(questions), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["pipelines"]) == {"base", "rag", "lora"}
+    assert summary["pipelines"]["rag"]["recall_at_k"] == 1.0
+    assert summary["pipelines"]["rag"]["context_overhead_tokens"] > 100
+    assert len(json.loads((out / "answers.json").read_text())) == 6
+    with (out / "answers.csv").open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 6
+    page.goto((out / "report.html").as_uri())
+    assert page.title() == "Evaluation report"
+    assert "Worst answers per pipeline" in page.inner_text("body")

@@ -1,0 +1,61 @@
+"""Helpers for the Playwright tests: a free port, waiting for a server, asking, reading."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+
+COLUMNS = ("base", "rag", "lora")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, seconds: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def ask_all(page, question: str, timeout_s: float) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    for name in COLUMNS:
+        page.wait_for_function(
+            """name => {
+                const stats = document.querySelector('#stats-' + name);
+                return stats && stats.innerText.includes('Cost')
+                    && !stats.innerText.includes('generating');
+            }""",
+            arg=name,
+            timeout=timeout_s * 1000,
+        )
+
+
+def read_column(page, name: str) -> dict[str, str]:
+    return {
+        "chat": page.inner_text(f"#chat-{name}"),
+        "stats": page.inner_text(f"#stats-{name}"),
+        "sources": page.locator(f"#sources-{name}").text_content() or "",
+    }
+
+
+def fill_and_leave(page, selector: str, value: str) -> None:
+    """Type a value and leave the field, so that Gradio has it before the next click (a click
+    right after typing sometimes ran with the old value)."""
+    page.fill(selector, value)
+    page.press(selector, "Tab")
+    page.wait_for_timeout(300)
