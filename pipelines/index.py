@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from langchain_core.documents import Document
 
 from pipelines.config import Config
 from pipelines.corpus import corpus_hash, read_corpus, split
+from pipelines.files import replace_atomically
 from pipelines.threads import on_all_cores
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,4 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def _write_manifest(path: Path, data: dict[str, Any]) -> None:
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2))
-    os.replace(partial, path)
+    replace_atomically(path, lambda partial: partial.write_text(json.dumps(data, indent=2)))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.config import Config
 from pipelines.core import PipelineError
 from pipelines.engine import Engine, check_adapter
+from pipelines.files import replace_atomically
 from pipelines.model import fingerprint
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ def _weights(config: Config, model: Path) -> Path:
     if not dtype:
         return model
     out = config.data_path / "models" / f"{model.stem}-{fingerprint(model)}.{dtype}.gguf"
-    return _once(out, lambda partial: reencode(model, partial, dtype))
+    if not out.is_file():
+        replace_atomically(out, lambda partial: reencode(model, partial, dtype))
+    return out
 
 
 def _converted(adapter: Path, model: Path, folder: Path) -> Path:
@@ -81,14 +83,6 @@ def _converted(adapter: Path, model: Path, folder: Path) -> Path:
         digest.update(part.read_bytes())
     digest.update(str(model.resolve()).encode())
     out = folder / f"{adapter.name}-{digest.hexdigest()[:16]}.gguf"
-    return _once(out, lambda partial: convert(adapter, model, partial))
-
-
-def _once(out: Path, write: Callable[[Path], object]) -> Path:
-    """`out`, written by `write` the first time only; an interrupted write is never used."""
     if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_suffix(".partial")
-        write(partial)
-        partial.rename(out)
+        replace_atomically(out, lambda partial: convert(adapter, model, partial))
     return out

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pipelines.config import Config
 from pipelines.core import PipelineError
+from pipelines.files import replace_atomically
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,7 @@ def gguf_tokenizer(config: Config) -> Any:
         if (folder / "tokenizer_config.json").is_file():
             return _tokenizer(str(folder))
     tokenizer = _tokenizer(str(path.parent), gguf_file=path.name)
-    partial = kept.with_name(kept.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    tokenizer.save_pretrained(partial)
-    partial.rename(kept)
+    replace_atomically(kept, tokenizer.save_pretrained)
     return tokenizer
 
 
@@ -175,11 +173,11 @@ def _load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any]:
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    partial = cache.with_name(cache.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    shutil.rmtree(cache, ignore_errors=True)
-    partial.rename(cache)  # atomic: a half-written cache is never used
+    replace_atomically(cache, partial(_save, model, tokenizer))  # never half-written
     del model
     return _load_pretrained(str(cache))  # the first start serves exactly what later starts load
+
+
+def _save(model: Any, tokenizer: Any, folder: Path) -> None:
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)

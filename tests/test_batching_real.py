@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from evaluation.speed import reference_answer
+from evaluation.speed import reference_answer, together
 from pipelines.engine import load_engine
 from pipelines.generation import chat
 from pipelines.model import load_model
@@ -38,27 +38,6 @@ def plain_fp32(real_config):
     return load_model(real_config, dtype="float32")
 
 
-def _concurrently(engine, prompts, **kwargs) -> tuple[list[str], list[list[float]]]:
-    """Stream every prompt at once; return each final text and its chunk arrival times."""
-    texts: list[str] = [""] * len(prompts)
-    times: list[list[float]] = [[] for _ in prompts]
-
-    def run(i: int) -> None:
-        ids, use_adapter = prompts[i]
-        for chunk in engine.stream(
-            ids, use_adapter=use_adapter, max_new_tokens=N, temperature=0.0, **kwargs
-        ):
-            texts[i] = chunk.text
-            times[i].append(time.perf_counter())
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return texts, times
-
-
 def _rag_like(question: str) -> str:
     """A long prompt, as the RAG column sends: passages first, then the question."""
     passage = (
@@ -75,7 +54,7 @@ def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_
     pairs = zip(questions, adapters, strict=True)
     prompts = [(engine.prompt_ids(chat([], q)), a) for q, a in pairs]
     passes_before = engine.batcher.passes
-    batched, _ = _concurrently(engine, prompts)
+    batched = [t.text for t in together(engine, prompts, N, forced=False)]
     passes = engine.batcher.passes - passes_before
 
     plain_model, plain_tokenizer = plain_fp32
@@ -93,7 +72,7 @@ def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_
 def test_the_base_row_of_a_mixed_batch_is_adapter_free(fp32_engine, plain_fp32):
     engine = fp32_engine
     ids = engine.prompt_ids(chat([], QUESTIONS[2][0]))
-    texts, _ = _concurrently(engine, [(ids, False), (ids, True), (ids, False)])
+    texts = [t.text for t in together(engine, [(ids, False), (ids, True), (ids, False)], N, False)]
     plain_model, plain_tokenizer = plain_fp32
     plain = reference_answer(plain_model, plain_tokenizer, ids, False, N)
     assert texts[0] == texts[2] == plain
@@ -105,17 +84,16 @@ def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_
     engine = fp32_engine
     prompts = [(engine.prompt_ids(chat([], q)), a) for q, a in QUESTIONS]
     # Forced to full length so that no row can finish before the others start.
-    texts, times = _concurrently(engine, prompts, min_new_tokens=N)
-    first_tokens = [t[0] for t in times]
-    finishes = [t[-1] for t in times]
-    assert max(first_tokens) < min(finishes)  # every column streams while the others do
-    assert all(len(t) == N for t in times)
+    timings = together(engine, prompts, N, forced=True)
+    texts = [t.text for t in timings]
+    assert max(t.first for t in timings) < min(t.end for t in timings)  # all stream at once
+    assert all(t.tokens == N for t in timings)
 
     stream = engine.stream(prompts[0][0], use_adapter=False, max_new_tokens=N, temperature=0.0)
     next(stream)
     others: list[str] = []
     worker = threading.Thread(
-        target=lambda: others.extend(_concurrently(engine, prompts[1:], min_new_tokens=N)[0])
+        target=lambda: others.extend(t.text for t in together(engine, prompts[1:], N, True))
     )
     worker.start()
     time.sleep(0.3)
