@@ -2,22 +2,25 @@
 
     python app.py        # then open http://127.0.0.1:7860
 
-UI wiring only; the pipelines live in pipelines/. Nothing heavy happens at import.
+UI wiring only; the pipelines live in pipelines/, the tabs in ui/. Nothing heavy at import.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
 
 from pipelines.config import Config, ConfigError
 from pipelines.core import Pipeline, PipelineError
-from pipelines.render import sources_markdown, stats_markdown
-from pipelines.runner import run_all
+from pipelines.votes import VoteStore
+from ui.chat_tab import Notes, build_chat
+from ui.cost_tab import build_cost_tab
+from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
+from ui.votes_panel import build_votes, leaderboard
 
 log = logging.getLogger("app")
 
@@ -25,28 +28,39 @@ INTRO = """# RAG vs fine-tuning
 The same small language model answers every question three ways: **as it is**, with **retrieved
 passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
 that corpus. Compare the answers, their sources, latency and token cost."""
-
-EXAMPLES = [
-    "What is the monthly uptime commitment in Tessaline's SLA?",
-    "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
-    "How long does the HX-40 buffer data when the cloud is unreachable?",
-    "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
-    "What is the capital of France?",  # general knowledge: the base model knows it
-    "Which Bluetooth version does the HX-40 gateway support?",  # the documents do not say
-]
-CSS = ".answer-stats { font-size: 0.85em; min-height: 4.5em; }"
+CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
+.column-note { font-size: 0.8em; color: var(--body-text-color-subdued); min-height: 2.6em; }"""
+RETRAIN = "python -m scripts.build_qa && python -m scripts.train_lora"
 
 
 def build_app(
-    pipelines: Sequence[Pipeline], config: Config, make_pipelines: MakePipelines | None = None
+    pipelines: Sequence[Pipeline],
+    config: Config,
+    make_pipelines: MakePipelines | None = None,
+    library: Library | None = None,
+    notes: Notes | None = None,
 ) -> gr.Blocks:
     """The whole UI for `pipelines` (one column each). Building it loads nothing.
-    `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab."""
+    `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab;
+    `library` (the app's documents and index) adds the Documents tab; `notes()` gives each
+    column a line on what it knows (the index, the adapter's training snapshot)."""
+    from pipelines.documents import Documents
+
+    documents = library.documents if library else Documents(config)
+    votes = VoteStore(config.data_path / "votes.sqlite")
+    titles = {p.name: p.title for p in pipelines}
     with gr.Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
         with gr.Tab("Chat"):
-            _chat(pipelines, config)
+            parts = build_chat(pipelines, config, documents.locate, notes)
+            board, totals = build_votes(parts, pipelines, config, votes)
+        if library is not None:
+            build_documents_tab(library, config, demo)
+        build_cost_tab(parts.turns, pipelines, config)
         build_evaluate_tab(make_pipelines or _only(pipelines), config)
+        demo.load(lambda: leaderboard(votes, titles), None, [board, totals])
+        if parts.notes is not None:
+            demo.load(parts.notes, None, parts.note_lines)
     return demo
 
 
@@ -59,100 +73,21 @@ def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
     return make
 
 
-def _chat(pipelines: Sequence[Pipeline], config: Config) -> None:
-    """The question box and one streaming column per pipeline."""
-    with gr.Row(equal_height=True):
-        question = gr.Textbox(
-            placeholder="Ask about the HX-40 manual or the Tessaline agreements…",
-            show_label=False,
-            scale=5,
-            elem_id="question",
-            max_length=4000,
-        )
-        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        clear = gr.Button("Clear", scale=0, elem_id="clear")
-    optional = [p for p in pipelines if p.optional]
-    toggles = []
-    if optional:
-        with gr.Row():
-            for pipeline in optional:
-                toggles.append(
-                    gr.Checkbox(
-                        label=f"Show the {pipeline.title} column",
-                        value=False,
-                        elem_id=f"show-{pipeline.name}",
-                    )
-                )
-    chats, stats, sources, columns = [], [], [], {}
-    with gr.Row():
-        for pipeline in pipelines:
-            with gr.Column(min_width=280, visible=not pipeline.optional) as column:
-                columns[pipeline.name] = column
-                gr.Markdown(f"### {pipeline.title}")
-                chats.append(
-                    gr.Chatbot(
-                        label=pipeline.title,
-                        show_label=False,
-                        height=380,
-                        elem_id=f"chat-{pipeline.name}",
-                        buttons=["copy"],
-                    )
-                )
-                stats.append(
-                    gr.Markdown(
-                        "",
-                        elem_id=f"stats-{pipeline.name}",
-                        elem_classes="answer-stats",
-                    )
-                )
-                with gr.Accordion("Sources", open=True):
-                    sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
-    gr.Examples(EXAMPLES, inputs=question, label="Try these")
+def column_notes(resources: Any) -> Notes:
+    """What the RAG columns search and what the LoRA columns were trained on, kept current."""
+    from pipelines.snapshot import describe, read_run, staleness
 
-    for toggle, pipeline in zip(toggles, optional, strict=True):
-        toggle.change(lambda on: gr.Column(visible=on), toggle, columns[pipeline.name])
+    def notes() -> dict[str, str]:
+        files = resources.documents.files()
+        index = resources.index()
+        stale = staleness(read_run(resources.config.adapter), files)
+        lora = describe(stale, len(files))
+        if stale.count:
+            lora += f" Retrain: `{RETRAIN}`, then restart the app."
+        rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
+        return {"rag": rag, "rag_lora": rag + "  \n" + lora, "lora": lora}
 
-    def answer_all(text: str, *values: Any) -> Iterator[list[Any]]:
-        histories, switched_on = values[: len(pipelines)], iter(values[len(pipelines) :])
-        shown = [not p.optional or bool(next(switched_on)) for p in pipelines]
-        text = (text or "").strip()
-        if not text:
-            gr.Warning("Type a question first.")
-            yield [gr.update(), *histories, *[gr.update()] * (2 * len(pipelines))]
-            return
-        active = [i for i, on in enumerate(shown) if on]  # hidden columns are not asked
-        chat: list[Any] = list(histories)
-        stat: list[Any] = [gr.update()] * len(pipelines)
-        src: list[Any] = [gr.update()] * len(pipelines)
-        for i in active:
-            chat[i] = [
-                *histories[i],
-                {"role": "user", "content": text},
-                {"role": "assistant", "content": "…"},
-            ]
-            stat[i], src[i] = "*waiting for the model…*", ""
-        yield ["", *chat, *stat, *src]
-        asked = [pipelines[i] for i in active]
-        for update in run_all(asked, text, [histories[i] for i in active]):
-            i = active[update.index]
-            if update.error is not None:
-                chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
-                stat[i] = "*no answer*"
-            else:
-                answer = update.answer
-                chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
-                stat[i] = stats_markdown(answer, config.currency)
-                src[i] = sources_markdown(answer, config.corpus_dir)
-            yield ["", *chat, *stat, *src]
-
-    outputs = [question, *chats, *stats, *sources]
-    for event in (ask.click, question.submit):
-        event(answer_all, [question, *chats, *toggles], outputs, concurrency_limit=4)
-    clear.click(
-        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)),
-        None,
-        [*chats, *stats, *sources],
-    )
+    return notes
 
 
 def main() -> None:
@@ -174,11 +109,14 @@ def main() -> None:
         chosen = resources.with_corpus(folder) if folder else resources
         return build_pipelines(chosen, default_names())  # the Evaluate tab: default columns
 
-    demo = build_app(build_pipelines(resources), config, make_pipelines)
+    demo = build_app(
+        build_pipelines(resources), config, make_pipelines, resources, column_notes(resources)
+    )
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,
         server_port=config.port,
-        allowed_paths=[config.data_dir, config.corpus_dir],  # corpus: sources link to it
+        allowed_paths=[config.data_dir, config.corpus_dir],  # sources link to documents
+        max_file_size=f"{config.max_upload_mb:g}mb",
         css=CSS,
         theme=gr.themes.Soft(),
     )

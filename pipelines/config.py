@@ -49,9 +49,11 @@ class Config:
     dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
     max_batch: int = 8  # answers decoded together in one forward pass
     threads: int = 0  # CPU threads for generation; 0 = every core
+    max_upload_mb: float = 10.0  # largest document accepted for upload
     price_input_per_m: float = 0.15
     price_output_per_m: float = 0.60
     currency: str = "USD"
+    price_train_per_hour: float = 0.10  # the training machine's price, for LoRA's one-off cost
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -143,8 +145,10 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
     ),
     "max_batch": (lambda c: 1 <= c.max_batch <= 64, "an integer from 1 to 64"),
     "threads": (lambda c: 0 <= c.threads <= 512, "0 (every core) or a number of threads"),
+    "max_upload_mb": (lambda c: 0 < c.max_upload_mb <= 1024, "a number of MB from 0 to 1024"),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
+    "price_train_per_hour": (lambda c: c.price_train_per_hour >= 0, "a number >= 0"),
     "currency": (
         lambda c: bool(c.currency.strip()),
         "a currency label such as USD or EUR",

@@ -47,7 +47,7 @@ def split(files: list[CorpusFile], chunk_size: int, chunk_overlap: int) -> list[
     by_size = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     chunks: list[Document] = []
     for file in files:
-        title = _title(file)
+        title = title_of(file)
         pieces = by_size.split_documents(by_heading.split_text(file.text))
         for number, piece in enumerate(p for p in pieces if p.page_content.strip()):
             meta = piece.metadata
@@ -68,7 +68,8 @@ def split(files: list[CorpusFile], chunk_size: int, chunk_overlap: int) -> list[
     return chunks
 
 
-def _title(file: CorpusFile) -> str:
+def title_of(file: CorpusFile) -> str:
+    """The document's first '# ' heading, or a title made from its file name."""
     for line in file.text.splitlines():
         if line.startswith("# "):
             return line[2:].strip()

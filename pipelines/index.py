@@ -1,23 +1,27 @@
-"""The persistent Chroma index of the corpus, rebuilt when the corpus content changes.
+"""The persistent Chroma index of the documents, brought up to date when they change.
 
-Each build goes into a fresh collection named after the corpus hash; `current.json` is switched to
-it only when the build is complete, so an interrupted build leaves the previous index in use.
+Each change goes into a fresh collection: vectors of unchanged documents are copied from the
+current one, only new or edited documents are embedded. `current.json` is switched to the new
+collection when it is complete, so an interrupted update leaves the previous index in use.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
 from pipelines.config import Config
-from pipelines.corpus import corpus_hash, read_corpus, split
+from pipelines.corpus import CorpusFile, corpus_hash, split
+from pipelines.documents import Documents, text_hash
 from pipelines.files import replace_atomically
 from pipelines.threads import on_all_cores
 
@@ -33,11 +37,33 @@ class Hit:
     score: float  # cosine similarity of query and chunk, 1 = identical direction
 
 
+@dataclass(frozen=True)
+class Update:
+    """What bringing the index up to date did."""
+
+    embedded: tuple[str, ...]  # documents (new or changed) whose chunks were embedded
+    removed: tuple[str, ...]  # documents no longer indexed
+    reused: int  # documents whose vectors were copied unchanged
+    chunks: int  # chunks embedded now
+    seconds: float
+
+
 class Index:
-    def __init__(self, store: Any, corpus_hash: str, size: int) -> None:
+    def __init__(
+        self,
+        store: Any,
+        corpus_hash: str,
+        size: int,
+        documents: dict[str, dict[str, Any]],
+        signature: object = None,
+        update: Update | None = None,
+    ) -> None:
         self.store = store
         self.corpus_hash = corpus_hash
         self.size = size
+        self.documents = documents  # path -> {"hash", "chunks"}
+        self.signature = signature  # of the document folders when this index was opened
+        self.update = update  # None when the index was already up to date
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The k most similar chunks, best first."""
@@ -45,48 +71,154 @@ class Index:
         return [Hit(doc, float(score)) for doc, score in pairs]
 
 
-def open_index(config: Config, embeddings: Any, progress: Progress | None = None) -> Index:
-    """Open the index for the current corpus, building it first if the corpus changed."""
-    import chromadb
-
-    root = config.data_path / "index"
-    root.mkdir(parents=True, exist_ok=True)
-    client = chromadb.PersistentClient(path=str(root))
-    files = read_corpus(Path(config.corpus_dir))
+def open_index(
+    config: Config,
+    embeddings: Any,
+    progress: Progress | None = None,
+    documents: Documents | None = None,
+) -> Index:
+    """Open the index of the current documents, updating it first if they changed."""
+    documents = documents or Documents(config)
+    signature = documents.signature()
+    files = documents.files()
     if not files:
         log.warning("no documents (.md, .txt) in %s (APP_CORPUS_DIR)", config.corpus_dir)
+    root = config.data_path / "index"
+    client = _client(root)
     wanted = corpus_hash(files, config.chunk_size, config.chunk_overlap, config.embedder)
     name = f"corpus-{wanted[:24]}"
     manifest = root / "current.json"
     current = _read_manifest(manifest)
-    if current.get("collection") != name or name not in _names(client):
-        chunks = split(files, config.chunk_size, config.chunk_overlap)
-        on_all_cores(lambda: _build(client, name, chunks, embeddings, progress))
-        _write_manifest(manifest, {"collection": name, "hash": wanted, "chunks": len(chunks)})
+    update = None
+    if not _usable(client, name, current):
+        settings = _settings(config)
+        old = current if current.get("settings") == settings else {}
+        if old and not _usable(client, old.get("collection", ""), old):
+            log.warning("the index in %s is incomplete; rebuilding it", root)
+            old = {}
+        build = _Build(client, name, embeddings, progress)
+        update, indexed = on_all_cores(lambda: build.run(files, old, config))
+        _write_manifest(
+            manifest,
+            {
+                "collection": name,
+                "hash": wanted,
+                "settings": settings,
+                "chunks": sum(d["chunks"] for d in indexed.values()),
+                "documents": indexed,
+                "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+        current = _read_manifest(manifest)
     for stale in _names(client) - {name}:
         client.delete_collection(stale)
     store = _store(client, name, embeddings)
-    return Index(store, wanted, store._collection.count())
+    size = store._collection.count()
+    return Index(store, wanted, size, current.get("documents", {}), signature, update)
 
 
-def _build(
-    client: Any,
-    name: str,
-    chunks: list[Document],
-    embeddings: Any,
-    progress: Progress | None,
-) -> None:
-    started = time.perf_counter()
-    if name in _names(client):
-        client.delete_collection(name)  # left over from an interrupted build
-    store = _store(client, name, embeddings)
-    for start in range(0, len(chunks), _BATCH):
-        batch = chunks[start : start + _BATCH]
-        ids = [f"{d.metadata['document']}#{d.metadata['chunk']}" for d in batch]
-        store.add_documents(batch, ids=ids)
-        if progress:
-            progress(start + len(batch), len(chunks))
-    log.info("indexed %d chunks in %.1f s", len(chunks), time.perf_counter() - started)
+class _Build:
+    """One update: a new collection from the old one's unchanged vectors plus new chunks."""
+
+    def __init__(self, client: Any, name: str, embeddings: Any, progress: Progress | None):
+        self.client, self.name, self.embeddings, self.progress = client, name, embeddings, progress
+
+    def run(
+        self, files: list[CorpusFile], old: dict[str, Any], config: Config
+    ) -> tuple[Update, dict[str, dict[str, Any]]]:
+        started = time.perf_counter()
+        before = old.get("documents", {})
+        hashes = {f.path: text_hash(f.text) for f in files}
+        keep = [p for p, h in hashes.items() if before.get(p, {}).get("hash") == h]
+        fresh = [f for f in files if f.path not in keep]
+        chunks = split(fresh, config.chunk_size, config.chunk_overlap)
+        if self.name in _names(self.client):
+            self.client.delete_collection(self.name)  # left over from an interrupted update
+        store = _store(self.client, self.name, self.embeddings)
+        if keep:
+            source = _store(self.client, old["collection"], self.embeddings)._collection
+            _copy(source, store._collection, keep)
+        for start in range(0, len(chunks), _BATCH):
+            batch = chunks[start : start + _BATCH]
+            ids = [f"{d.metadata['document']}#{d.metadata['chunk']}" for d in batch]
+            store.add_documents(batch, ids=ids)
+            if self.progress:
+                self.progress(start + len(batch), len(chunks))
+        counts = {p: before[p]["chunks"] for p in keep}
+        for chunk in chunks:
+            path = chunk.metadata["document"]
+            counts[path] = counts.get(path, 0) + 1
+        indexed = {p: {"hash": hashes[p], "chunks": counts.get(p, 0)} for p in hashes}
+        update = Update(
+            embedded=tuple(f.path for f in fresh),
+            removed=tuple(sorted(set(before) - set(hashes))),
+            reused=len(keep),
+            chunks=len(chunks),
+            seconds=time.perf_counter() - started,
+        )
+        log.info(
+            "index updated in %.1f s: %d chunks embedded (%s), %d documents reused, %d removed",
+            update.seconds,
+            update.chunks,
+            ", ".join(update.embedded) or "none",
+            update.reused,
+            len(update.removed),
+        )
+        return update, indexed
+
+
+def _copy(source: Any, target: Any, documents: list[str], page: int = 1000) -> None:
+    """Copy the chunks (vectors, text, metadata) of `documents` from one collection to another."""
+    where = {"document": {"$in": documents}}
+    offset = 0
+    while True:
+        got = source.get(
+            where=where,
+            include=["embeddings", "documents", "metadatas"],
+            limit=page,
+            offset=offset,
+        )
+        if not got["ids"]:
+            return
+        target.add(
+            ids=got["ids"],
+            embeddings=got["embeddings"],
+            documents=got["documents"],
+            metadatas=got["metadatas"],
+        )
+        offset += len(got["ids"])
+
+
+def _settings(config: Config) -> str:
+    return f"{config.chunk_size}/{config.chunk_overlap}/{config.embedder}"
+
+
+def _usable(client: Any, name: str, manifest: dict[str, Any]) -> bool:
+    """The manifest's collection exists, is `name` and holds the chunks the manifest lists."""
+    if not name or manifest.get("collection") != name or "documents" not in manifest:
+        return False
+    if name not in _names(client):
+        return False
+    return client.get_collection(name).count() == manifest.get("chunks")
+
+
+def _client(root: Path) -> Any:
+    """A Chroma client on `root`; an unreadable index folder is moved aside and started anew."""
+    import chromadb
+    from chromadb.api.client import SharedSystemClient
+
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        client = chromadb.PersistentClient(path=str(root))
+        client.list_collections()
+        return client
+    except Exception as exc:  # a corrupt database file must not stop the app
+        SharedSystemClient.clear_system_cache()
+        aside = root.with_name(f"{root.name}.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        log.warning("the index in %s is unreadable (%s); moved to %s, rebuilding", root, exc, aside)
+        shutil.move(str(root), str(aside))
+        root.mkdir(parents=True)
+        return chromadb.PersistentClient(path=str(root))
 
 
 def _store(client: Any, name: str, embeddings: Any) -> Any:
@@ -106,9 +238,10 @@ def _names(client: Any) -> set[str]:
 
 def _read_manifest(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_manifest(path: Path, data: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from evaluation.metrics import token_f1
 from pipelines.core import Answer
 from pipelines.costs import format_cost
 
+Locate = Callable[[str], Path | None]  # a document path -> its file, or None
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -36,11 +38,11 @@ def stats_markdown(answer: Answer, currency: str) -> str:
     )
 
 
-def sources_markdown(answer: Answer, corpus_dir: str | None = None) -> str:
+def sources_markdown(answer: Answer, locate: Locate | None = None) -> str:
     """Retrieved passages in rank order, each expandable to its text with the sentence that
-    best supports the answer marked (the first one open) and, given the corpus folder (which
-    the app serves), a link to the whole document; or the note that the answer is from
-    weights only."""
+    best supports the answer marked (the first one open) and, where `locate` finds the
+    document's file (in a folder the app serves), a link to the whole document; or the note
+    that the answer is from weights only."""
     if not answer.sources:
         return "*No sources.*"
     parts = []
@@ -54,20 +56,17 @@ def sources_markdown(answer: Answer, corpus_dir: str | None = None) -> str:
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
             f" · §{html.escape(source.section or '–')}{score}</summary>"
             f"<blockquote>{_marked(source.text, answer.text)}</blockquote>"
-            f"{_document_link(source.document, corpus_dir)}</details>"
+            f"{_document_link(source.document, locate)}</details>"
         )
     return "\n\n".join(parts)
 
 
-def _document_link(document: str, corpus_dir: str | None) -> str:
+def _document_link(document: str, locate: Locate | None) -> str:
     """A link that opens the whole document through Gradio's file route, if it is there."""
-    if not corpus_dir:
+    path = locate(document) if locate else None
+    if path is None:
         return ""
-    root = Path(corpus_dir).resolve()
-    path = (root / document).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return ""
-    href = f"/gradio_api/file={quote(str(path))}"
+    href = f"/gradio_api/file={quote(str(path.resolve()))}"
     return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}</a></p>'
 
 

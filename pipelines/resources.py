@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from pipelines.config import Config
+from pipelines.documents import Documents
 from pipelines.engine import Engine
 from pipelines.index import Index, Progress
 
@@ -17,7 +18,9 @@ class Resources:
     def __init__(self, config: Config, progress: Progress | None = None) -> None:
         self.config = config
         self.progress = progress
+        self.documents = Documents(config)
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
         self._engine: Engine | None = None
         self._embeddings: Any = None
         self._index: Index | None = None
@@ -36,14 +39,20 @@ class Resources:
                 self._embeddings = LocalEmbeddings(self.config.embedder)
             return self._embeddings
 
-    def index(self) -> Index:
+    def index(self, progress: Progress | None = None) -> Index:
+        """The index of the current documents: a document added or edited since the last call
+        (in the app or on disk) is indexed now, so the next answer already uses it."""
         embeddings = self.embeddings()
-        with self._lock:
-            if self._index is None:
+        with self._index_lock:
+            index = self._index
+            if index is None or index.signature != self.documents.signature():
                 from pipelines.index import open_index
 
-                self._index = open_index(self.config, embeddings, self.progress)
-            return self._index
+                index = open_index(
+                    self.config, embeddings, progress or self.progress, self.documents
+                )
+                self._index = index
+            return index
 
     def with_corpus(self, folder: str) -> Resources:
         """Resources over another document folder that share this model and embedder."""
@@ -54,8 +63,8 @@ class Resources:
     def warm_up(self) -> None:
         """Load everything now, so the first question does not pay for it."""
         self.engine()
-        self.index()
-        log.info("ready: model, adapter and index of %d chunks loaded", self._index.size)
+        index = self.index()
+        log.info("ready: model, adapter and index of %d chunks loaded", index.size)
 
 
 def _load_engine(config: Config) -> Engine:

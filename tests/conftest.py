@@ -68,6 +68,12 @@ def fake_pipelines() -> list[FakePipeline]:
     ]
 
 
+@pytest.fixture
+def fake_config(tmp_path: Path) -> Config:
+    """Default settings with a private data folder (votes, exports) for UI tests with fakes."""
+    return Config(data_dir=str(tmp_path / "data"))
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("appdata")

@@ -8,17 +8,19 @@ import sys
 
 import pytest
 
-from pipelines.config import REPO_ROOT, Config
+from pipelines.config import REPO_ROOT
 from tests.ui_helpers import COLUMNS, ask_all, free_port, read_column, wait_for_http
 
 pytestmark = pytest.mark.browser
 
 
-def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(page, fake_pipelines):
+def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(
+    page, fake_pipelines, fake_config
+):
     from app import build_app
 
     port = free_port()
-    demo = build_app(fake_pipelines, Config())
+    demo = build_app(fake_pipelines, fake_config)
     demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         page.goto(f"http://127.0.0.1:{port}/")
@@ -82,13 +84,13 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         log.close()
 
 
-def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines):
+def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, fake_config):
     from app import build_app
     from tests.conftest import FakePipeline
 
     both = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
     port = free_port()
-    demo = build_app([*fake_pipelines, both], Config())
+    demo = build_app([*fake_pipelines, both], fake_config)
     demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         page.goto(f"http://127.0.0.1:{port}/")
@@ -109,12 +111,12 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines):
 
 @pytest.mark.parametrize(("width", "side_by_side"), [(1280, True), (390, False)])
 def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
-    page, fake_pipelines, width, side_by_side
+    page, fake_pipelines, fake_config, width, side_by_side
 ):
     from app import build_app
 
     port = free_port()
-    demo = build_app(fake_pipelines, Config())
+    demo = build_app(fake_pipelines, fake_config)
     demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         page.set_viewport_size({"width": width, "height": 900})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines.config import Config
@@ -71,8 +73,63 @@ def test_an_interrupted_build_leaves_the_previous_index_in_use(tiny, embeddings)
     with pytest.raises(KeyboardInterrupt):
         open_index(tiny, embeddings, crash)
     import json
-    from pathlib import Path
 
     manifest = json.loads((Path(tiny.data_dir) / "index" / "current.json").read_text())
     assert manifest["hash"] == first.corpus_hash
     assert open_index(tiny, embeddings).size == 5  # the next start finishes the job
+
+
+def test_an_edit_embeds_only_the_changed_document(tiny, embeddings):
+    first = open_index(tiny, embeddings)
+    assert first.update is not None and first.update.reused == 0
+    assert first.documents["legal/lease.md"]["chunks"] == 2
+    with open(f"{tiny.corpus_dir}/manual/pump.md", "a") as handle:
+        handle.write("\n## 3. Noise\nThe pump is quieter than 55 dB(A).\n")
+    progress = []
+    second = open_index(tiny, embeddings, lambda done, total: progress.append((done, total)))
+    assert second.update.embedded == ("manual/pump.md",) and second.update.reused == 1
+    assert progress[-1] == (3, 3) and second.size == 5  # the lease's 2 chunks were copied
+    hit = second.search("Either party may end the lease with how much notice?", k=1)[0]
+    assert hit.document.metadata["document"] == "legal/lease.md" and hit.score > 0.5
+    assert hit.document.metadata["section"] == "2. Notice"
+
+
+def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings, tmp_path):
+    from pipelines.documents import Documents
+
+    documents = Documents(tiny)
+    upload = tmp_path / "Price List.txt"
+    upload.write_text("Prices 2027\n\nThe pump costs 1,240 euros without tax.\n")
+    assert documents.add(upload).path == "uploads/price-list.md"
+    index = open_index(tiny, embeddings, documents=documents)
+    assert index.update.embedded == ("legal/lease.md", "manual/pump.md", "uploads/price-list.md")
+    hit = index.search("How much does the pump cost?", k=1)[0]
+    assert hit.document.metadata["document"] == "uploads/price-list.md"
+
+    lease = documents.locate("legal/lease.md").read_text()
+    documents.save("legal/lease.md", lease.replace("90 days", "30 days"))
+    index = open_index(tiny, embeddings, documents=documents)
+    assert index.update.embedded == ("legal/lease.md",) and index.update.reused == 2
+    notice = index.search("How much notice ends the lease?", k=1)[0]
+    assert "30 days" in notice.document.metadata["text"]
+    assert "90 days" in (Path(tiny.corpus_dir) / "legal/lease.md").read_text()  # not written
+
+    assert documents.remove("legal/lease.md").action == "restored"
+    assert documents.remove("uploads/price-list.md").action == "removed"
+    index = open_index(tiny, embeddings, documents=documents)
+    assert index.update.removed == ("uploads/price-list.md",)
+    notice = index.search("How much notice ends the lease?", k=1)[0]
+    assert "90 days" in notice.document.page_content
+    assert index.size == 4
+
+
+def test_an_unreadable_index_is_moved_aside_and_rebuilt(tiny, embeddings):
+    open_index(tiny, embeddings)
+    root = Path(tiny.data_dir) / "index"
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # as after a restart
+    (root / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    index = open_index(tiny, embeddings)
+    assert index.size == 4 and index.update is not None
+    assert [p.name.startswith("index.corrupt-") for p in root.parent.iterdir()].count(True) == 1

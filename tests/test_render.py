@@ -1,6 +1,8 @@
 """What the UI shows under an answer: sources expandable, with the supporting sentence marked."""
 
+from pipelines.config import Config
 from pipelines.core import Answer, Source
+from pipelines.documents import Documents
 from pipelines.render import sources_markdown, supporting_sentence
 
 PASSAGE = (
@@ -51,8 +53,9 @@ def test_a_source_links_to_its_whole_document_inside_the_corpus_only(tmp_path):
         Source("../outside.md", "1", PASSAGE, score=0.7, rank=2),
         Source("legal/missing.md", "1", PASSAGE, score=0.6, rank=3),
     )
+    locate = Documents(Config(corpus_dir=str(tmp_path), data_dir=str(tmp_path / "data"))).locate
     first, outside, missing = sources_markdown(
-        Answer(pipeline="rag", text="60 days", sources=sources), str(tmp_path)
+        Answer(pipeline="rag", text="60 days", sources=sources), locate
     ).split("\n\n")
     assert f'href="/gradio_api/file={tmp_path}/legal/terms.md"' in first
     assert "<a " not in outside and "<a " not in missing

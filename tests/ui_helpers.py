@@ -59,3 +59,12 @@ def fill_and_leave(page, selector: str, value: str) -> None:
     page.fill(selector, value)
     page.press(selector, "Tab")
     page.wait_for_timeout(300)
+
+
+def wait_text(page, selector: str, text: str, timeout_s: float = 10) -> None:
+    """Wait until the element's visible text contains `text`."""
+    page.wait_for_function(
+        "([selector, text]) => (document.querySelector(selector)?.innerText || '').includes(text)",
+        arg=[selector, text],
+        timeout=timeout_s * 1000,
+    )

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import Config, default_model
-from pipelines.corpus import corpus_hash, read_corpus
+from pipelines.corpus import corpus_hash
+from pipelines.documents import Documents
+from pipelines.snapshot import document_hashes
 from training.lora import TrainArgs, TrainResult
 
 
@@ -108,10 +110,11 @@ def write_card(
     out = result.output_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "loss_curve.svg").write_text(loss_curve_svg(result.log_rows))
-    snapshot = corpus_hash(read_corpus(Path(config.corpus_dir)))
+    files = Documents(config).files()  # what the app serves now, own edits included
     run = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "corpus_hash": snapshot,
+        "corpus_hash": corpus_hash(files),
+        "documents": document_hashes(files),
         "base_model": Path(config.model).name,
         "hardware": hardware(),
         "wall_s": round(result.wall_s, 1),
@@ -142,7 +145,7 @@ A LoRA adapter for {run["base_model"]}, trained by `python -m scripts.train_lora
 pairs about the documents in `corpus/` (see `data/qa/`). Trained {run["trained_at"]} on
 {run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters.
 
-Corpus snapshot (content hash): `{snapshot}`
+Corpus snapshot (content hash): `{run["corpus_hash"]}` ({len(files)} documents)
 
 ## Data
 | split | examples |

@@ -1,0 +1,149 @@
+"""The documents RAG answers from: the corpus folder plus the user's own, kept in the data folder.
+
+Own documents live under `<APP_DATA_DIR>/documents/`: uploads as `uploads/<name>.md`, and edited
+copies of corpus documents under the corpus document's own path, where they take its place (the
+corpus folder itself is never written). Removing an edited copy brings the original back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.config import Config
+from pipelines.corpus import CorpusFile, read_corpus, title_of
+from pipelines.files import replace_atomically
+from pipelines.loaders import DocumentError, Limits, safe_name, to_markdown
+
+log = logging.getLogger(__name__)
+
+UPLOADS = "uploads"  # folder (and path prefix) of uploaded documents
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    path: str  # as sources name it, e.g. "legal/sla.md" or "uploads/price-list.md"
+    title: str
+    origin: str  # "corpus", "edited" (own copy of a corpus document) or "uploaded"
+    chars: int
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    action: str  # "added", "updated", "removed", "restored"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Documents:
+    """The merged document set, and the ways to change the user's part of it."""
+
+    def __init__(self, config: Config) -> None:
+        self.corpus = Path(config.corpus_dir)
+        self.own = config.data_path / "documents"
+        self.limits = Limits(max_bytes=int(config.max_upload_mb * 1024 * 1024))
+
+    def files(self) -> list[CorpusFile]:
+        """Every document, in a stable order; an own copy replaces the corpus document."""
+        merged = {f.path: f for f in read_corpus(self.corpus)}
+        merged.update({f.path: f for f in read_corpus(self.own)})
+        return [merged[path] for path in sorted(merged)]
+
+    def signature(self) -> tuple[tuple[str, int, int], ...]:
+        """Cheap fingerprint (paths, sizes, modification times) that changes with any edit."""
+        stats = []
+        for root in (self.corpus, self.own):
+            for path in sorted(root.rglob("*")) if root.is_dir() else ():
+                if path.is_file():
+                    info = path.stat()
+                    stats.append((str(path), info.st_size, info.st_mtime_ns))
+        return tuple(stats)
+
+    def listing(self) -> list[DocInfo]:
+        shipped = {f.path for f in read_corpus(self.corpus)}
+        infos = []
+        for file in self.files():
+            if not (self.own / file.path).is_file():
+                origin = "corpus"
+            else:
+                origin = "edited" if file.path in shipped else "uploaded"
+            infos.append(DocInfo(file.path, title_of(file), origin, len(file.text)))
+        return infos
+
+    def locate(self, path: str) -> Path | None:
+        """The file behind a document path (own copy first), or None."""
+        for root in (self.own, self.corpus):
+            candidate = _inside(root, path)
+            if candidate is not None and candidate.is_file():
+                return candidate
+        return None
+
+    def add(self, upload: Path, name: str | None = None) -> Change:
+        """Convert an uploaded file and store it; the same name again replaces the earlier one."""
+        name = name or upload.name
+        text = to_markdown(upload, self.limits, name)
+        stem = Path(safe_name(name)).stem.lower()
+        if stem.lower() == "readme":  # README files describe a folder and are not indexed
+            stem = f"{stem}-document"
+        path = f"{UPLOADS}/{stem}.md"
+        duplicate = self._same_text(text, path)
+        if duplicate:
+            raise DocumentError(f"{name}: the same text is already in the index as {duplicate}.")
+        existed = (self.own / path).is_file()
+        self._write(path, text)
+        return Change(path, "updated" if existed else "added")
+
+    def save(self, path: str, text: str) -> Change:
+        """Store an edited version of a document (for a corpus document: an own copy)."""
+        text = text.replace("\r\n", "\n").strip() + "\n"
+        if not text.strip():
+            raise DocumentError(f"{path}: the text is empty; use Remove to delete a document.")
+        if len(text.encode("utf-8")) > self.limits.max_bytes:
+            raise DocumentError(f"{path}: the text is larger than the upload limit.")
+        if self.locate(path) is None:
+            raise DocumentError(f"{path}: no such document.")
+        self._write(path, text)
+        return Change(path, "updated")
+
+    def remove(self, path: str) -> Change:
+        """Delete an uploaded document, or drop an edited copy so the original comes back."""
+        own = _inside(self.own, path)
+        if own is None or not own.is_file():
+            if self.locate(path) is not None:
+                raise DocumentError(
+                    f"{path} is part of the corpus folder (APP_CORPUS_DIR); the app does not "
+                    "delete it. Remove the file there, or edit it here."
+                )
+            raise DocumentError(f"{path}: no such document.")
+        own.unlink()
+        log.info("removed own document %s", path)
+        shipped = _inside(self.corpus, path)
+        return Change(path, "restored" if shipped and shipped.is_file() else "removed")
+
+    def _same_text(self, text: str, except_path: str) -> str | None:
+        digest = text_hash(text)
+        return next(
+            (f.path for f in self.files() if f.path != except_path and text_hash(f.text) == digest),
+            None,
+        )
+
+    def _write(self, path: str, text: str) -> None:
+        out = _inside(self.own, path)
+        if out is None:
+            raise DocumentError(f"{path}: not a valid document path.")
+        replace_atomically(out, lambda partial: partial.write_text(text, encoding="utf-8"))
+        log.info("stored own document %s (%d characters)", path, len(text))
+
+
+def _inside(root: Path, path: str) -> Path | None:
+    """`root/path` if it stays inside `root` (no '..' or absolute paths), else None."""
+    if not path or "\\" in path or "\0" in path:
+        return None
+    base = root.resolve()
+    candidate = (base / path).resolve()
+    return candidate if candidate.is_relative_to(base) and candidate != base else None

@@ -1,0 +1,74 @@
+"""What the LoRA adapter was trained on (its run.json), and how the documents moved on since."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.corpus import CorpusFile
+from pipelines.documents import text_hash
+
+log = logging.getLogger(__name__)
+
+
+def read_run(adapter_dir: str | Path) -> dict[str, Any]:
+    """The adapter's run record (training time, data, scores); empty if there is none."""
+    path = Path(adapter_dir) / "run.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def document_hashes(files: list[CorpusFile]) -> dict[str, str]:
+    """Per-document content hashes, as the training run records them."""
+    return {f.path: text_hash(f.text) for f in files}
+
+
+@dataclass(frozen=True)
+class Staleness:
+    trained_at: str  # ISO time of training, "" if unknown
+    corpus_hash: str
+    added: tuple[str, ...]  # documents the adapter never saw
+    changed: tuple[str, ...]  # edited since training
+    removed: tuple[str, ...]
+    known: bool  # False when the run did not record its documents
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+
+def staleness(run: dict[str, Any], files: list[CorpusFile]) -> Staleness:
+    """Compare the documents the adapter was trained on with the current ones."""
+    trained: dict[str, str] = run.get("documents") or {}
+    now = document_hashes(files)
+    return Staleness(
+        trained_at=str(run.get("trained_at", "")),
+        corpus_hash=str(run.get("corpus_hash", "")),
+        added=tuple(sorted(set(now) - set(trained))) if trained else (),
+        changed=tuple(sorted(p for p in now if p in trained and trained[p] != now[p])),
+        removed=tuple(sorted(set(trained) - set(now))),
+        known=bool(trained),
+    )
+
+
+def describe(stale: Staleness, total: int) -> str:
+    """One Markdown line for under the LoRA column."""
+    if not stale.trained_at:
+        return "*No training record (run.json) next to the adapter.*"
+    head = f"Trained {stale.trained_at[:10]} on corpus snapshot `{stale.corpus_hash[:12]}`"
+    if not stale.known:
+        return f"{head}; the record does not list its documents."
+    if not stale.count:
+        return f"{head}; all {total} documents unchanged since."
+    parts = [
+        f"{len(stale.changed)} changed" if stale.changed else "",
+        f"{len(stale.added)} added" if stale.added else "",
+        f"{len(stale.removed)} removed" if stale.removed else "",
+    ]
+    return f"{head}; **since then {', '.join(p for p in parts if p)}** — retrain to catch up."

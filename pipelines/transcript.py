@@ -1,0 +1,245 @@
+"""A conversation exported with every measured number: JSON, CSV and a standalone HTML page."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.core import Answer, Source
+from pipelines.costs import format_cost
+from pipelines.files import replace_atomically
+from pipelines.votes import ALL_BAD, TIE
+
+CSV_FIELDS = (
+    "turn", "asked_at", "question", "column", "title", "answer", "prompt_tokens",
+    "completion_tokens", "total_s", "first_token_s", "retrieval_s", "tokens_per_s", "cost",
+    "currency", "sources", "vote",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question, the final answer of each column shown, and the user's vote if any."""
+
+    question: str
+    asked_at: str  # UTC ISO time
+    answers: dict[str, Answer]  # column name -> final Answer
+    vote: str | None = None  # a column name, "tie", "all bad" or None
+
+
+def to_json(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> str:
+    """The whole conversation as indented JSON; numbers stay numbers, missing ones are null."""
+    document = {
+        "exported_at": _now(),
+        "currency": currency,
+        "turns": [
+            {
+                "question": turn.question,
+                "asked_at": turn.asked_at,
+                "vote": turn.vote,
+                "answers": {
+                    name: _answer_record(name, answer, titles)
+                    for name, answer in turn.answers.items()
+                },
+            }
+            for turn in turns
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def to_csv(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> str:
+    """One row per (turn, column), numbers unrounded and empty when not measured."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for number, turn in enumerate(turns, start=1):
+        for name, answer in turn.answers.items():
+            record = _answer_record(name, answer, titles)
+            record.update(
+                turn=number,
+                asked_at=turn.asked_at,
+                question=turn.question,
+                column=name,
+                answer=record.pop("text"),
+                currency=currency,
+                sources=sources_line(answer.sources),
+                vote=turn.vote or "",
+            )
+            writer.writerow({key: "" if value is None else value for key, value in record.items()})
+    return out.getvalue()
+
+
+def to_html(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> str:
+    """A standalone page (inline CSS, no scripts, no links out): one section per question."""
+    if turns:
+        body = "\n".join(
+            _turn_html(number, turn, titles, currency) for number, turn in enumerate(turns, start=1)
+        )
+    else:
+        body = '<p class="empty">No questions yet.</p>'
+    return _PAGE.format(
+        style=_STYLE,
+        exported_at=html.escape(_now()),
+        currency=html.escape(currency),
+        body=body,
+    )
+
+
+def write_exports(
+    turns: Sequence[Turn], titles: Mapping[str, str], currency: str, folder: Path
+) -> list[Path]:
+    """Write conversation.json, .csv and .html into `folder` (created if needed); return them.
+    The CSV file starts with a UTF-8 byte-order mark so that spreadsheets read Unicode right."""
+    exports = [
+        ("conversation.json", to_json(turns, titles, currency), "utf-8"),
+        ("conversation.csv", to_csv(turns, titles, currency), "utf-8-sig"),
+        ("conversation.html", to_html(turns, titles, currency), "utf-8"),
+    ]
+    return [_write(Path(folder) / name, text, encoding) for name, text, encoding in exports]
+
+
+def _write(path: Path, text: str, encoding: str) -> Path:
+    # newline="" keeps the CSV's own \r\n line ends and the answers' \n exactly as they are.
+    return replace_atomically(
+        path, lambda partial: partial.write_text(text, encoding=encoding, newline="")
+    )
+
+
+def sources_line(sources: Sequence[Source]) -> str:
+    """Sources on one line: "[1] legal/sla.md §3.1 (0.812); [2] …", or a note as it is."""
+    return "; ".join(_source_label(source) for source in sources)
+
+
+def _source_label(source: Source) -> str:
+    if source.rank is None:
+        return source.text
+    section = f" §{source.section}" if source.section else ""
+    score = "" if source.score is None else f" ({source.score:.3f})"
+    return f"[{source.rank}] {source.document}{section}{score}"
+
+
+def _answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict[str, object]:
+    """The fields JSON and CSV share for one answer, in export order."""
+    return {
+        "title": titles.get(name, name),
+        "text": answer.text,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "total_s": answer.total_s,
+        "first_token_s": answer.first_token_s,
+        "retrieval_s": answer.retrieval_s,
+        "tokens_per_s": answer.tokens_per_s,
+        "cost": answer.cost,
+        "sources": [
+            {
+                "rank": source.rank,
+                "document": source.document,
+                "section": source.section,
+                "score": source.score,
+                "text": source.text,
+            }
+            for source in answer.sources
+        ],
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _turn_html(number: int, turn: Turn, titles: Mapping[str, str], currency: str) -> str:
+    answers = "\n".join(
+        _answer_html(titles.get(name, name), answer, currency)
+        for name, answer in turn.answers.items()
+    )
+    return (
+        f'<section class="turn">\n<h2>Question {number}</h2>\n'
+        f'<p class="question" dir="auto">{html.escape(turn.question)}</p>\n'
+        f'<p class="meta">Asked {html.escape(turn.asked_at)}</p>\n'
+        f'<div class="answers">\n{answers}\n</div>\n'
+        f'<p class="vote">Vote: <b>{html.escape(_vote_label(turn.vote, titles))}</b></p>\n'
+        "</section>"
+    )
+
+
+def _vote_label(vote: str | None, titles: Mapping[str, str]) -> str:
+    if vote is None:
+        return "none"
+    return {TIE: "Tie", ALL_BAD: "All bad"}.get(vote) or titles.get(vote, vote)
+
+
+def _answer_html(title: str, answer: Answer, currency: str) -> str:
+    speed = answer.tokens_per_s
+    metrics = " · ".join(
+        [
+            f"total {_seconds(answer.total_s)}",
+            f"first token {_seconds(answer.first_token_s)}",
+            f"retrieval {_seconds(answer.retrieval_s)}",
+            "–" if speed is None else f"{speed:.1f} tok/s",
+            f"{answer.prompt_tokens} prompt + {answer.completion_tokens} completion tokens",
+            format_cost(answer.cost, currency),
+        ]
+    )
+    return (
+        f'<article class="answer">\n<h3 dir="auto">{html.escape(title)}</h3>\n'
+        f'<div class="text" dir="auto">{html.escape(answer.text)}</div>\n'
+        f'<p class="metrics">{html.escape(metrics)}</p>\n'
+        f"{_sources_html(answer.sources)}\n</article>"
+    )
+
+
+def _sources_html(sources: Sequence[Source]) -> str:
+    if not sources:
+        return '<p class="meta">No sources.</p>'
+    items = "\n".join(
+        f'<li><b dir="auto">{html.escape(_source_label(source))}</b>'
+        f'<blockquote dir="auto">{html.escape(source.text)}</blockquote></li>'
+        if source.rank is not None
+        else f'<li><i dir="auto">{html.escape(source.text)}</i></li>'
+        for source in sources
+    )
+    return f"<details><summary>Sources ({len(sources)})</summary>\n<ul>\n{items}\n</ul></details>"
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 80rem; margin: 0 auto; padding: 1rem;
+       color: #1f2937; line-height: 1.45; }
+.turn { border-top: 1px solid #d1d5db; padding: 1rem 0; }
+.question { font-size: 1.15rem; font-weight: 600; white-space: pre-wrap; }
+.meta, .metrics { color: #6b7280; font-size: 0.85rem; }
+.answers { display: grid; gap: 1rem;
+           grid-template-columns: repeat(auto-fit, minmax(min(18rem, 100%), 1fr)); }
+.answer { border: 1px solid #e5e7eb; border-radius: 0.5rem; padding: 0.75rem; min-width: 0; }
+.answer h3 { margin: 0 0 0.5rem; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+details ul { padding-left: 1.2rem; }
+blockquote { margin: 0.25rem 0 0.5rem; padding-left: 0.5rem; border-left: 3px solid #e5e7eb;
+             white-space: pre-wrap; overflow-wrap: anywhere; }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Conversation: RAG vs fine-tuning</title>
+<style>{style}</style>
+</head>
+<body>
+<h1>Conversation: RAG vs fine-tuning</h1>
+<p class="meta">Exported {exported_at} · costs in {currency}</p>
+{body}
+</body>
+</html>
+"""

@@ -1,0 +1,83 @@
+"""Add documents (PDF, Markdown, text, HTML) to the RAG index, list them, or remove them.
+
+    python -m scripts.add_documents PATH...           # files, or folders of files
+    python -m scripts.add_documents --list
+    python -m scripts.add_documents --remove uploads/price-list.md
+
+The same as the app's Documents tab: documents are stored in APP_DATA_DIR/documents and the index
+is updated (only new or changed documents are embedded). A running app picks them up on its next
+question. Exit status 1 if any file was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from pipelines.config import Config
+from pipelines.documents import Documents
+from pipelines.loaders import ACCEPTED, DocumentError
+from pipelines.resources import Resources
+from scripts.build_index import tqdm_progress
+from scripts.cli import setup
+
+log = logging.getLogger("add_documents")
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """The files named, with folders replaced by the accepted files inside them."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in ACCEPTED)
+        else:
+            found.append(path)
+    return found
+
+
+def add(documents: Documents, paths: list[Path]) -> int:
+    """Store each file; returns how many were refused (each refusal is logged with its reason)."""
+    refused = 0
+    for path in paths:
+        try:
+            if not path.is_file():
+                raise DocumentError(f"{path}: no such file")
+            change = documents.add(path)
+        except DocumentError as exc:
+            refused += 1
+            log.error("refused: %s", exc)
+            continue
+        log.info("%s %s", change.action, change.path)
+    return refused
+
+
+def main(argv: list[str] | None = None) -> None:
+    setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", help="files or folders to add")
+    parser.add_argument("--remove", nargs="+", default=[], metavar="DOCUMENT")
+    parser.add_argument("--list", action="store_true", help="list the indexed documents")
+    args = parser.parse_args(argv)
+    if not (args.paths or args.remove or args.list):
+        parser.error("name files to add, --remove DOCUMENT or --list")
+    resources = Resources(Config.from_env(), progress=tqdm_progress())
+    failures = add(resources.documents, expand(args.paths))
+    for name in args.remove:
+        try:
+            log.info("%s %s", resources.documents.remove(name).action, name)
+        except DocumentError as exc:
+            failures += 1
+            log.error("not removed: %s", exc)
+    index = resources.index()
+    if args.list:
+        for doc in resources.documents.listing():
+            chunks = index.documents.get(doc.path, {}).get("chunks", 0)
+            print(f"{doc.path}\t{doc.origin}\t{chunks} chunks\t{doc.title}")
+    log.info("index: %d chunks from %d documents", index.size, len(index.documents))
+    raise SystemExit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

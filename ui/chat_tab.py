@@ -1,0 +1,180 @@
+"""The Chat tab: one question, answered side by side by every shown column, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from pipelines.config import Config
+from pipelines.core import Answer, Pipeline
+from pipelines.render import sources_markdown, stats_markdown
+from pipelines.runner import run_all
+from pipelines.transcript import Turn
+
+EXAMPLES = [
+    "What is the monthly uptime commitment in Tessaline's SLA?",
+    "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
+    "How long does the HX-40 buffer data when the cloud is unreachable?",
+    "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
+    "What is the capital of France?",  # general knowledge: the base model knows it
+    "Which Bluetooth version does the HX-40 gateway support?",  # the documents do not say
+]
+Locate = Callable[[str], Path | None]  # a source's document -> its file, for the link
+Notes = Callable[[], dict[str, str]]  # column name -> a line on what it knows (index, snapshot)
+
+
+@dataclass
+class ChatParts:
+    """What other panels (votes, export) hook onto."""
+
+    turns: gr.State  # list[Turn] of this browser session
+    answered: list[Any]  # the answer events: `.then(...)` on each runs after every answer
+    shown: list[gr.Checkbox]  # one per optional column
+    optional: list[Pipeline]
+    clear: gr.Button
+    notes: Callable[[], list[str]] | None  # the column notes, for the app to fill on page load
+    note_lines: list[gr.Markdown]
+
+
+def build_chat(
+    pipelines: Sequence[Pipeline], config: Config, locate: Locate, notes: Notes | None = None
+) -> ChatParts:
+    """The question box, the optional-column switches and one streaming column per pipeline."""
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            placeholder="Ask about the HX-40 manual or the Tessaline agreements…",
+            show_label=False,
+            scale=5,
+            elem_id="question",
+            max_length=4000,
+        )
+        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        clear = gr.Button("Clear", scale=0, elem_id="clear")
+    optional = [p for p in pipelines if p.optional]
+    toggles = []
+    if optional:
+        with gr.Row():
+            toggles = [
+                gr.Checkbox(
+                    label=f"Show the {p.title} column", value=False, elem_id=f"show-{p.name}"
+                )
+                for p in optional
+            ]
+    chats, stats, sources, columns, lines = _columns(pipelines)
+    gr.Examples(EXAMPLES, inputs=question, label="Try these")
+    turns = gr.State([])
+
+    for toggle, pipeline in zip(toggles, optional, strict=True):
+        toggle.change(lambda on: gr.Column(visible=on), toggle, columns[pipeline.name])
+
+    answer_all = _answerer(pipelines, config, locate)
+    outputs = [question, *chats, *stats, *sources, turns]
+    inputs = [question, turns, *chats, *toggles]
+    answered = [
+        event(answer_all, inputs, outputs, concurrency_limit=4)
+        for event in (ask.click, question.submit)
+    ]
+    clear.click(
+        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[]],
+        None,
+        [*chats, *stats, *sources, turns],
+    )
+    refresh = _refresher(pipelines, notes)
+    if refresh is not None:
+        for event in answered:
+            event.then(refresh, None, lines)
+    return ChatParts(turns, answered, toggles, optional, clear, refresh, lines)
+
+
+def _refresher(
+    pipelines: Sequence[Pipeline], notes: Notes | None
+) -> Callable[[], list[str]] | None:
+    """The column notes in column order (the documents may change between questions)."""
+    if notes is None:
+        return None
+    names = [p.name for p in pipelines]
+
+    def refresh() -> list[str]:
+        known = notes()
+        return [known.get(name, "") for name in names]
+
+    return refresh
+
+
+def _columns(pipelines: Sequence[Pipeline]) -> tuple[list, list, list, dict, list]:
+    chats, stats, sources, columns, lines = [], [], [], {}, []
+    with gr.Row():
+        for pipeline in pipelines:
+            with gr.Column(min_width=280, visible=not pipeline.optional) as column:
+                columns[pipeline.name] = column
+                gr.Markdown(f"### {pipeline.title}")
+                lines.append(
+                    gr.Markdown("", elem_id=f"note-{pipeline.name}", elem_classes="column-note")
+                )
+                chats.append(
+                    gr.Chatbot(
+                        label=pipeline.title,
+                        show_label=False,
+                        height=380,
+                        elem_id=f"chat-{pipeline.name}",
+                        buttons=["copy"],
+                    )
+                )
+                stats.append(
+                    gr.Markdown("", elem_id=f"stats-{pipeline.name}", elem_classes="answer-stats")
+                )
+                with gr.Accordion("Sources", open=True):
+                    sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
+    return chats, stats, sources, columns, lines
+
+
+def _answerer(
+    pipelines: Sequence[Pipeline], config: Config, locate: Locate
+) -> Callable[..., Iterator[list[Any]]]:
+    count = len(pipelines)
+
+    def answer_all(text: str, turns: list[Turn], *values: Any) -> Iterator[list[Any]]:
+        histories, switched_on = values[:count], iter(values[count:])
+        shown = [not p.optional or bool(next(switched_on)) for p in pipelines]
+        text = (text or "").strip()
+        if not text:
+            gr.Warning("Type a question first.")
+            yield [gr.update(), *histories, *[gr.update()] * (2 * count), turns]
+            return
+        active = [i for i, on in enumerate(shown) if on]  # hidden columns are not asked
+        chat: list[Any] = list(histories)
+        stat: list[Any] = [gr.update()] * count
+        src: list[Any] = [gr.update()] * count
+        for i in active:
+            chat[i] = [
+                *histories[i],
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": "…"},
+            ]
+            stat[i], src[i] = "*waiting for the model…*", ""
+        asked_at = datetime.now(UTC).isoformat(timespec="seconds")
+        yield ["", *chat, *stat, *src, turns]
+        final: dict[str, Answer] = {}
+        asked = [pipelines[i] for i in active]
+        for update in run_all(asked, text, [histories[i] for i in active]):
+            i = active[update.index]
+            if update.error is not None:
+                chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
+                stat[i] = "*no answer*"
+                final[pipelines[i].name] = Answer(pipelines[i].name, text=f"Error: {update.error}")
+            else:
+                answer = update.answer
+                chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
+                stat[i] = stats_markdown(answer, config.currency)
+                src[i] = sources_markdown(answer, locate)
+                final[pipelines[i].name] = answer
+            yield ["", *chat, *stat, *src, turns]
+        turn = Turn(question=text, asked_at=asked_at, answers=final)
+        yield ["", *chat, *stat, *src, [*turns, turn]]
+
+    return answer_all

@@ -1,0 +1,116 @@
+"""Under the chat: vote for the best answer, the leaderboard, and the conversation's export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import gradio as gr
+
+from pipelines.config import Config
+from pipelines.core import Pipeline
+from pipelines.transcript import Turn, write_exports
+from pipelines.votes import ALL_BAD, TIE, VoteStore
+from ui.chat_tab import ChatParts
+
+BOARD_HEADERS = ["Column", "Best answer", "Shown", "Win rate"]
+
+
+def build_votes(
+    parts: ChatParts, pipelines: Sequence[Pipeline], config: Config, store: VoteStore
+) -> tuple[gr.Dataframe, gr.Markdown]:
+    """The vote row, the export button and the leaderboard (returned, to refresh on load)."""
+    titles = {p.name: p.title for p in pipelines}
+    with gr.Row(equal_height=True):
+        choice = gr.Radio(
+            choices=_choices([p.name for p in pipelines if not p.optional], titles),
+            label="Which answer is best? (the last question)",
+            scale=4,
+            elem_id="vote-choice",
+        )
+        vote = gr.Button("Vote", scale=0, elem_id="vote")
+        export = gr.Button("Export conversation", scale=0, elem_id="export")
+    status = gr.Markdown("", elem_id="vote-status")
+    files = gr.File(
+        label="Conversation with all metrics",
+        file_count="multiple",
+        visible=False,
+        elem_id="export-files",
+    )
+    with gr.Accordion("Leaderboard: votes of every visitor", open=False):
+        board = gr.Dataframe(headers=BOARD_HEADERS, interactive=False, elem_id="leaderboard")
+        totals = gr.Markdown("", elem_id="vote-totals")
+
+    def after_answer(turns: list[Turn]) -> Any:
+        answered = list(turns[-1].answers) if turns else []
+        return gr.Radio(choices=_choices(answered, titles), value=None)
+
+    def cast(picked: str | None, turns: list[Turn], request: gr.Request) -> list[Any]:
+        if not turns:
+            return [_say("Ask a question first."), turns, gr.update(), gr.update()]
+        last = turns[-1]
+        if last.vote is not None:
+            return [
+                _say(f"You already voted on this question: {_label(last.vote, titles)}."),
+                turns,
+                gr.update(),
+                gr.update(),
+            ]
+        if not picked:
+            return [
+                _say("Pick an answer (or Tie / All bad) first."),
+                turns,
+                gr.update(),
+                gr.update(),
+            ]
+        store.record(last.question, picked, list(last.answers), request.session_hash or "")
+        voted = [*turns[:-1], replace(last, vote=picked)]
+        return [
+            f"Thanks — vote recorded: {_label(picked, titles)}.",
+            voted,
+            *leaderboard(store, titles),
+        ]
+
+    def exporting(turns: list[Turn], request: gr.Request) -> list[Any]:
+        if not turns:
+            return [_say("Nothing to export yet: ask a question first."), gr.File(visible=False)]
+        folder = config.data_path / "exports" / (request.session_hash or "session")
+        paths = write_exports(turns, titles, config.currency, folder)
+        return [
+            f"Exported {len(turns)} questions.",
+            gr.File(value=[str(p) for p in paths], visible=True),
+        ]
+
+    for event in parts.answered:
+        event.then(after_answer, parts.turns, choice)
+    vote.click(cast, [choice, parts.turns], [status, parts.turns, board, totals])
+    export.click(exporting, parts.turns, [status, files])
+    parts.clear.click(lambda: ["", gr.File(visible=False)], None, [status, files])
+    return board, totals
+
+
+def leaderboard(store: VoteStore, titles: dict[str, str]) -> list[Any]:
+    """The table rows and a line with the totals."""
+    standings, counts = store.leaderboard()
+    rows = [[titles.get(s.name, s.name), s.wins, s.shown, f"{s.win_rate:.0%}"] for s in standings]
+    total = counts.get("total", 0)
+    line = (
+        f"{total} votes · ties {counts.get(TIE, 0)} · all bad {counts.get(ALL_BAD, 0)}"
+        if total
+        else "No votes yet."
+    )
+    return [rows, line]
+
+
+def _choices(names: Sequence[str], titles: dict[str, str]) -> list[tuple[str, str]]:
+    return [(titles.get(n, n), n) for n in names] + [("Tie", TIE), ("All bad", ALL_BAD)]
+
+
+def _label(choice: str, titles: dict[str, str]) -> str:
+    return titles.get(choice, {TIE: "Tie", ALL_BAD: "All bad"}.get(choice, choice))
+
+
+def _say(message: str) -> str:
+    gr.Warning(message)
+    return f"**{message}**"
