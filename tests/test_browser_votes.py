@@ -49,7 +49,7 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
             with page.expect_download() as download:
                 links.nth(i).click()
             path = download.value.path()
-            files[download.value.suggested_filename] = open(path, encoding="utf-8-sig").read()
+            files[download.value.suggested_filename] = path.read_text(encoding="utf-8-sig")
         assert set(files) == {"conversation.csv", "conversation.json", "conversation.html"}
         turns = json.loads(files["conversation.json"])["turns"]
         assert [t["vote"] for t in turns] == ["rag", "tie"]
