@@ -20,6 +20,7 @@ from ui.chat_tab import Notes, build_chat
 from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
+from ui.explainer_tab import build_explainer_tab
 from ui.votes_panel import build_votes, leaderboard
 
 log = logging.getLogger("app")
@@ -57,6 +58,7 @@ def build_app(
         if library is not None:
             build_documents_tab(library, config, demo)
         build_cost_tab(parts.turns, pipelines, config)
+        build_explainer_tab(parts.turns, config, documents.files)
         build_evaluate_tab(make_pipelines or _only(pipelines), config)
         demo.load(lambda: leaderboard(votes, titles), None, [board, totals])
         if parts.notes is not None:

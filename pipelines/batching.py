@@ -61,6 +61,9 @@ class _Row:
     next_token: int = 0
 
 
+_CLOSE: Any = object()  # put on the queue by Batcher.close()
+
+
 class Batcher:
     """Serves Requests from one thread; at most `max_batch` rows decode together."""
 
@@ -76,6 +79,7 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._active: list[_Row] = []
+        self._closing = False
         self.passes = 0  # prefills and decode steps run, for tests and the benchmark
         self.max_rows_seen = 0
 
@@ -87,9 +91,14 @@ class Batcher:
         self._pending.put(request)
         return request
 
+    def close(self) -> None:
+        """Finish the answers already submitted, then stop the serving thread (when the engine
+        is replaced, e.g. after retraining)."""
+        self._pending.put(_CLOSE)
+
     def _serve(self) -> None:
         self.rows.start()
-        while True:
+        while not (self._closing and not self._active and not self._waiting):
             try:
                 self._admit(block=not self._active)
                 if self._active:
@@ -104,13 +113,14 @@ class Batcher:
     def _admit(self, block: bool) -> None:
         """Prefill waiting requests into free rows, shortest prompt first: a long RAG prompt
         then does not hold back the first token of the short ones that came with it."""
-        if block and not self._waiting:
-            self._waiting.append(self._pending.get())
+        taken = [self._pending.get()] if block and not self._waiting else []
         while True:
             try:
-                self._waiting.append(self._pending.get_nowait())
+                taken.append(self._pending.get_nowait())
             except queue.Empty:
                 break
+        self._closing = self._closing or _CLOSE in taken
+        self._waiting += [r for r in taken if r is not _CLOSE]
         self._waiting.sort(key=lambda r: len(r.ids))
         while self._waiting and len(self._active) < self.max_batch:
             request = self._waiting.pop(0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +51,15 @@ class Config:
     dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
     max_batch: int = 8  # answers decoded together in one forward pass
     threads: int = 0  # CPU threads for generation; 0 = every core
+    backend: str = "local"  # where the columns generate: in this process, or "openai" (a server)
+    openai_base_url: str = ""  # the server's API root, e.g. http://127.0.0.1:8000/v1
+    openai_model: str = ""  # served name for the base and RAG columns; empty = the server's first
+    openai_lora_model: str = ""  # served name of the LoRA for the LoRA columns; empty = none
+    # A secret: kept out of repr() and of every message and log line.
+    openai_api_key: str = dataclasses.field(default="", repr=False)
     max_upload_mb: float = 10.0  # largest document accepted for upload
+    training: str = "on"  # "off": the app shows the retraining command instead of running it
+    chroma_url: str = ""  # a Chroma server, e.g. http://127.0.0.1:8000; empty = embedded index
     price_input_per_m: float = 0.15
     price_output_per_m: float = 0.60
     currency: str = "USD"
@@ -64,8 +74,8 @@ class Config:
             object.__setattr__(self, "embedder", default_embedder())
         for name, (ok, allowed) in _RULES.items():
             if not ok(self):
-                value = getattr(self, name)
-                raise ConfigError(f"APP_{name.upper()}={value!r} is invalid; allowed: {allowed}")
+                value = "<hidden>" if name in _SECRETS else repr(getattr(self, name))
+                raise ConfigError(f"APP_{name.upper()}={value} is invalid; allowed: {allowed}")
 
     @property
     def serving_engine(self) -> str:
@@ -78,6 +88,14 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def chroma_server(self) -> tuple[str, int, bool] | None:
+        """(host, port, ssl) of APP_CHROMA_URL; None for the embedded index in APP_DATA_DIR."""
+        if not self.chroma_url:
+            return None
+        parts = urlsplit(self.chroma_url)
+        return parts.hostname or "", parts.port or 8000, parts.scheme == "https"
 
     def for_corpus(self, folder: str) -> Config:
         """The same settings over another document folder, with an index of its own that
@@ -117,6 +135,29 @@ def _parse(name: str, raw: str, kind: object) -> object:
     return raw
 
 
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _has_space(value: str) -> bool:
+    return any(ch.isspace() for ch in value)
+
+
+def _is_chroma_url(value: str) -> bool:
+    """Empty, or scheme://host[:port] and nothing more: the client takes host, port and ssl."""
+    parts = urlsplit(value)
+    try:
+        port = parts.port  # raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    plain = parts.path in ("", "/") and not (parts.query or parts.fragment or parts.username)
+    plain = plain and port != 0
+    return not value or (_is_http_url(value) and bool(parts.hostname) and plain)
+
+
+_SECRETS = {"openai_api_key"}  # never shown, not even in the message about an invalid value
+
 _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
     "top_k": (lambda c: 1 <= c.top_k <= 50, "an integer from 1 to 50"),
     "chunk_size": (
@@ -145,7 +186,33 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
     ),
     "max_batch": (lambda c: 1 <= c.max_batch <= 64, "an integer from 1 to 64"),
     "threads": (lambda c: 0 <= c.threads <= 512, "0 (every core) or a number of threads"),
+    "backend": (lambda c: c.backend in ("local", "openai"), "local or openai"),
+    "openai_base_url": (
+        lambda c: (
+            _is_http_url(c.openai_base_url) or (c.backend == "local" and not c.openai_base_url)
+        ),
+        "an http:// or https:// URL of the server's API root, e.g. http://127.0.0.1:8000/v1 "
+        "(required with APP_BACKEND=openai)",
+    ),
+    "openai_model": (
+        lambda c: not _has_space(c.openai_model),
+        "a model name the server serves, without spaces; empty = the server's first model",
+    ),
+    "openai_lora_model": (
+        lambda c: not _has_space(c.openai_lora_model),
+        "the name the server serves the LoRA adapter under, without spaces; empty = none",
+    ),
+    "openai_api_key": (
+        lambda c: not _has_space(c.openai_api_key),
+        "the server's API key, without spaces or line breaks; empty = none",
+    ),
+    "training": (lambda c: c.training in ("on", "off"), "on or off"),
     "max_upload_mb": (lambda c: 0 < c.max_upload_mb <= 1024, "a number of MB from 0 to 1024"),
+    "chroma_url": (
+        lambda c: _is_chroma_url(c.chroma_url),
+        "empty (the embedded index in APP_DATA_DIR) or a Chroma server's http:// or https:// "
+        "URL without path, e.g. http://127.0.0.1:8000 (the port defaults to 8000)",
+    ),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),
     "price_train_per_hour": (lambda c: c.price_train_per_hour >= 0, "a number >= 0"),

@@ -53,23 +53,29 @@ def usage_of(answers: Iterable[Answer]) -> dict[str, Usage]:
     return {name: Usage(p / n, c / n, int(n)) for name, (p, c, n) in sums.items()}
 
 
-def usage_from_evaluation(data_dir: Path) -> tuple[dict[str, Usage], str | None]:
-    """Mean token counts from the latest evaluation run under `data_dir/eval-runs`, with its
-    folder name; empty if there is none."""
+def latest_evaluation(data_dir: Path) -> tuple[dict[str, Any], str | None]:
+    """Per-pipeline summary of the latest evaluation run under `data_dir/eval-runs`, with the
+    run's folder name; empty if there is none."""
     runs = sorted((data_dir / "eval-runs").glob("*/summary.json"))
     if not runs:
         return {}, None
     try:
-        summary: dict[str, Any] = json.loads(runs[-1].read_text())
+        summary = json.loads(runs[-1].read_text())
     except (OSError, ValueError):
         log.warning("cannot read %s", runs[-1])
         return {}, None
+    return summary.get("pipelines", {}), runs[-1].parent.name
+
+
+def usage_from_evaluation(data_dir: Path) -> tuple[dict[str, Usage], str | None]:
+    """Mean token counts per column from the latest evaluation run."""
+    summary, run = latest_evaluation(data_dir)
     usage = {
-        name: Usage(m["prompt_tokens"], m["completion_tokens"], int(m.get("n", 0) or 0))
-        for name, m in summary.get("pipelines", {}).items()
+        name: Usage(m["prompt_tokens"], m["completion_tokens"], int(m.get("answers", 0) or 0))
+        for name, m in summary.items()
         if m.get("prompt_tokens") is not None and m.get("completion_tokens") is not None
     }
-    return usage, runs[-1].parent.name
+    return usage, run
 
 
 def training_cost(wall_s: float | None, price_per_hour: float) -> float:

@@ -31,6 +31,7 @@ class Chunk:
     text: str
     tokens: int
     first_token_at: float | None
+    prompt_tokens: int | None = None  # a model server's count of the prompt, with its reply
 
 
 class Engine:
@@ -59,6 +60,10 @@ class Engine:
         self.label = label
         self.batcher = Batcher(rows, eos_ids, max_batch=max_batch)
 
+    def close(self) -> None:
+        """Stop serving once the answers already asked for are finished."""
+        self.batcher.close()
+
     @property
     def has_adapter(self) -> bool:
         return self.adapter_error is None
@@ -72,6 +77,10 @@ class Engine:
             return_dict=True,
         )
         return encoded["input_ids"]
+
+    def prompt_tokens(self, input_ids: Any) -> int | None:
+        """The prompt's length in tokens, known before generating."""
+        return int(input_ids.shape[-1])
 
     def stream(
         self,

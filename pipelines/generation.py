@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pipelines.config import Config
 from pipelines.core import Answer, Message, PipelineError, Source, text_of
 from pipelines.costs import cost
 from pipelines.engine import Engine
+
+if TYPE_CHECKING:
+    from pipelines.openai_engine import OpenAIEngine
 
 WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
 # One short system prompt for the base and LoRA columns, in training and in evaluation alike.
@@ -18,7 +22,7 @@ SYSTEM_PROMPT = "Answer the question briefly."
 
 
 def generate_answer(
-    engine: Engine,
+    engine: Engine | OpenAIEngine,
     config: Config,
     name: str,
     messages: Sequence[Message],
@@ -30,9 +34,11 @@ def generate_answer(
 ) -> Iterator[Answer]:
     """Stream the model's reply to `messages`; timings count from `started` (perf_counter)."""
     input_ids = engine.prompt_ids(messages)
-    prompt_tokens = int(input_ids.shape[-1])
+    # A local engine counts the prompt now; a model server counts it itself and reports its
+    # count with the reply (Chunk.prompt_tokens), which then takes this one's place.
+    prompt_tokens = engine.prompt_tokens(input_ids)
     limit = engine.context_window
-    if limit and prompt_tokens + config.max_new_tokens > limit:
+    if limit and prompt_tokens is not None and prompt_tokens + config.max_new_tokens > limit:
         raise PipelineError(
             f"The prompt is {prompt_tokens} tokens; with APP_MAX_NEW_TOKENS="
             f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens."
@@ -40,7 +46,7 @@ def generate_answer(
     answer = Answer(
         pipeline=name,
         sources=sources,
-        prompt_tokens=prompt_tokens,
+        prompt_tokens=prompt_tokens or 0,
         retrieval_s=retrieval_s,
     )
     yield answer
@@ -50,20 +56,22 @@ def generate_answer(
         max_new_tokens=config.max_new_tokens,
         temperature=config.temperature,
     ):
+        if chunk.prompt_tokens is not None:
+            answer = replace(answer, prompt_tokens=chunk.prompt_tokens)
         answer = replace(
             answer,
             text=chunk.text,
             completion_tokens=chunk.tokens,
             total_s=time.perf_counter() - started,
             first_token_s=chunk.first_token_at - started if chunk.first_token_at else None,
-            cost=cost(prompt_tokens, chunk.tokens, config),
+            cost=cost(answer.prompt_tokens, chunk.tokens, config),
         )
         yield answer
     yield replace(
         answer,
         text=answer.text.strip(),
         total_s=time.perf_counter() - started,
-        cost=cost(prompt_tokens, answer.completion_tokens, config),
+        cost=cost(answer.prompt_tokens, answer.completion_tokens, config),
         done=True,
     )
 

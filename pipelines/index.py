@@ -3,12 +3,16 @@
 Each change goes into a fresh collection: vectors of unchanged documents are copied from the
 current one, only new or edited documents are embedded. `current.json` is switched to the new
 collection when it is complete, so an interrupted update leaves the previous index in use.
+The collections live in APP_DATA_DIR/index, or on the Chroma server at APP_CHROMA_URL; the
+manifest stays in the data folder either way.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -20,6 +24,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from pipelines.config import Config
+from pipelines.core import PipelineError
 from pipelines.corpus import CorpusFile, corpus_hash, split
 from pipelines.documents import Documents, text_hash
 from pipelines.files import replace_atomically
@@ -57,6 +62,7 @@ class Index:
         documents: dict[str, dict[str, Any]],
         signature: object = None,
         update: Update | None = None,
+        server: str = "",
     ) -> None:
         self.store = store
         self.corpus_hash = corpus_hash
@@ -64,10 +70,18 @@ class Index:
         self.documents = documents  # path -> {"hash", "chunks"}
         self.signature = signature  # of the document folders when this index was opened
         self.update = update  # None when the index was already up to date
+        self.server = server  # APP_CHROMA_URL, or "" for the embedded index
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The k most similar chunks, best first."""
-        pairs = self.store.similarity_search_with_relevance_scores(query, k=k)
+        try:
+            pairs = self.store.similarity_search_with_relevance_scores(query, k=k)
+        except Exception as exc:
+            import httpx
+
+            if self.server and isinstance(exc, httpx.TransportError):
+                raise PipelineError(_unreachable(self.server, exc)) from None
+            raise
         return [Hit(doc, float(score)) for doc, score in pairs]
 
 
@@ -84,9 +98,9 @@ def open_index(
     if not files:
         log.warning("no documents (.md, .txt) in %s (APP_CORPUS_DIR)", config.corpus_dir)
     root = config.data_path / "index"
-    client = _client(root)
+    client, prefix = _connect(config, root)
     wanted = corpus_hash(files, config.chunk_size, config.chunk_overlap, config.embedder)
-    name = f"corpus-{wanted[:24]}"
+    name = f"{prefix}corpus-{wanted[:24]}"
     manifest = root / "current.json"
     current = _read_manifest(manifest)
     update = None
@@ -111,10 +125,12 @@ def open_index(
         )
         current = _read_manifest(manifest)
     for stale in _names(client) - {name}:
-        client.delete_collection(stale)
+        if stale.startswith(prefix):  # a shared server also holds other data folders' indexes
+            client.delete_collection(stale)
     store = _store(client, name, embeddings)
     size = store._collection.count()
-    return Index(store, wanted, size, current.get("documents", {}), signature, update)
+    indexed = current.get("documents", {})
+    return Index(store, wanted, size, indexed, signature, update, config.chroma_url)
 
 
 class _Build:
@@ -200,6 +216,42 @@ def _usable(client: Any, name: str, manifest: dict[str, Any]) -> bool:
     if name not in _names(client):
         return False
     return client.get_collection(name).count() == manifest.get("chunks")
+
+
+def _connect(config: Config, root: Path) -> tuple[Any, str]:
+    """The Chroma client, and the prefix of this data folder's collection names in it."""
+    if config.chroma_server is None:
+        return _client(root), ""  # the folder is this app's own: no prefix, as before servers
+    import chromadb
+    import httpx
+
+    host, port, ssl = config.chroma_server
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    heartbeat = f"{'https' if ssl else 'http'}://{netloc}/api/v2/heartbeat"
+    try:  # with a timeout: the client itself waits for ever on a host that never answers
+        httpx.get(heartbeat, timeout=10).raise_for_status()
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl)
+    except (httpx.HTTPError, ValueError) as exc:
+        raise PipelineError(_unreachable(config.chroma_url, exc)) from None
+    return client, _prefix(root)
+
+
+def _prefix(root: Path) -> str:
+    """A random id kept in the data folder: unique even where apps in containers share the
+    folder's path, and stable across restarts, so stale collections are found and deleted."""
+    path = root / "server-prefix"
+    key = path.read_text().strip() if path.is_file() else ""
+    if not re.fullmatch(r"[0-9a-f]{12}", key):
+        key = secrets.token_hex(6)
+        replace_atomically(path, lambda partial: partial.write_text(key))
+    return f"{key}-"
+
+
+def _unreachable(url: str, exc: Exception) -> str:
+    return (
+        f"no Chroma server answers at APP_CHROMA_URL={url} ({str(exc) or type(exc).__name__}): "
+        "start it (chroma run --path DIR --port 8000) or leave APP_CHROMA_URL empty"
+    )
 
 
 def _client(root: Path) -> Any:

@@ -4,32 +4,51 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.config import Config
 from pipelines.documents import Documents
 from pipelines.engine import Engine
 from pipelines.index import Index, Progress
 
+if TYPE_CHECKING:
+    from pipelines.openai_engine import OpenAIEngine
+
 log = logging.getLogger(__name__)
 
 
 class Resources:
     def __init__(self, config: Config, progress: Progress | None = None) -> None:
-        self.config = config
+        from pipelines.snapshot import active_config
+
+        self.configured = config
+        self.config = active_config(config)  # a refreshed adapter, if one was trained
         self.progress = progress
         self.documents = Documents(config)
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
-        self._engine: Engine | None = None
+        self._engine: Engine | OpenAIEngine | None = None
         self._embeddings: Any = None
         self._index: Index | None = None
 
-    def engine(self) -> Engine:
+    def engine(self) -> Engine | OpenAIEngine:
         with self._lock:
             if self._engine is None:
                 self._engine = _load_engine(self.config)
             return self._engine
+
+    def use_adapter(self, folder: str) -> None:
+        """Serve the LoRA columns from another adapter (after a refresh): the new engine is
+        loaded first, answers already running finish on the old one."""
+        from dataclasses import replace
+
+        config = replace(self.config, adapter=folder)
+        engine = _load_engine(config)
+        with self._lock:
+            old, self._engine, self.config = self._engine, engine, config
+        if old is not None and hasattr(old, "close"):
+            old.close()
+        log.info("now serving the adapter %s", folder)
 
     def embeddings(self) -> Any:
         with self._lock:
@@ -67,7 +86,11 @@ class Resources:
         log.info("ready: model, adapter and index of %d chunks loaded", index.size)
 
 
-def _load_engine(config: Config) -> Engine:
+def _load_engine(config: Config) -> Engine | OpenAIEngine:
+    if config.backend == "openai":  # a model server generates; nothing is loaded here
+        from pipelines.openai_engine import OpenAIEngine
+
+        return OpenAIEngine(config)
     if config.serving_engine == "llama.cpp":
         from pipelines.llama_engine import load_llama_engine
 

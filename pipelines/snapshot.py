@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pipelines.config import Config
 from pipelines.corpus import CorpusFile
 from pipelines.documents import text_hash
+from pipelines.files import replace_atomically
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +74,29 @@ def describe(stale: Staleness, total: int) -> str:
         f"{len(stale.removed)} removed" if stale.removed else "",
     ]
     return f"{head}; **since then {', '.join(p for p in parts if p)}** — retrain to catch up."
+
+
+ACTIVE = "active.json"  # in APP_DATA_DIR/adapters: the refreshed adapter the app serves
+
+
+def active_config(config: Config) -> Config:
+    """`config` with the adapter a refresh run produced from it, if there is one."""
+    record = config.data_path / "adapters" / ACTIVE
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return config
+    folder = Path(str(data.get("adapter", "")))
+    if data.get("base_adapter") != config.adapter or not (folder / "adapter_config.json").is_file():
+        return config
+    return replace(config, adapter=str(folder))
+
+
+def write_active(data_dir: Path, adapter: Path, base_adapter: str) -> None:
+    """Make `adapter` the one served in place of `base_adapter` (from the next load)."""
+    replace_atomically(
+        data_dir / "adapters" / ACTIVE,
+        lambda partial: partial.write_text(
+            json.dumps({"adapter": str(adapter), "base_adapter": base_adapter})
+        ),
+    )

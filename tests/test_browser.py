@@ -9,7 +9,14 @@ import sys
 import pytest
 
 from pipelines.config import REPO_ROOT
-from tests.ui_helpers import COLUMNS, ask_all, free_port, read_column, wait_for_http
+from tests.ui_helpers import (
+    COLUMNS,
+    ask_all,
+    free_port,
+    read_column,
+    wait_for_http,
+    wait_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +85,7 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
             assert "Error" not in column["chat"]
             assert "first token" in column["stats"] and "tok/s" in column["stats"]
             assert "completion" in column["stats"]
+        _upload_then_ask_with_a_follow_up(page, data_dir)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -132,3 +140,31 @@ def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
             assert len(lefts) == 1 and boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]
     finally:
         demo.close()
+
+
+def _upload_then_ask_with_a_follow_up(page, data_dir) -> None:
+    """A new document is answered from on the next question, a follow-up that names no subject
+    finds it through the conversation, and removing it takes it out of the index."""
+    sheet = data_dir / "zephyr-price-sheet.md"
+    sheet.write_text(
+        "# Zephyr-9 Pump Price Sheet\n\n## Price\nThe Zephyr-9 circulation pump costs "
+        "1,240 euros excluding tax.\n\n## Weight\nThe Zephyr-9 pump weighs 7.5 kilograms "
+        "without water.\n"
+    )
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#doc-upload input[type=file]", str(sheet))
+    wait_text(page, "#doc-upload", "zephyr")
+    page.click("#doc-add")
+    wait_text(page, "#doc-status", "Added uploads/zephyr-price-sheet.md", 120)
+    page.get_by_role("tab", name="Chat").click()
+    ask_all(page, "How much does the Zephyr-9 pump cost?", 240)
+    rag = read_column(page, "rag")
+    assert "uploads/zephyr-price-sheet.md" in rag["sources"] and "1,240" in rag["chat"]
+    ask_all(page, "And how much does it weigh?", 240)
+    sources = page.locator("#sources-rag details[open]").first.inner_text()
+    assert "uploads/zephyr-price-sheet.md" in sources and "Weight" in sources
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#doc-pick input").click()
+    page.get_by_role("option", name="uploads/zephyr-price-sheet.md").click()
+    page.click("#doc-remove")
+    wait_text(page, "#doc-status", "Removed uploads/zephyr-price-sheet.md", 120)

@@ -95,3 +95,26 @@ def test_cost_tab_prices_the_conversations_measured_tokens(page, fake_pipelines,
         page.locator("#cost-plot").locator("canvas, svg").first.wait_for(timeout=10_000)
     finally:
         demo.close()
+
+
+def test_explainer_quotes_measured_numbers(page, fake_pipelines, fake_config):
+    from app import build_app
+    from pipelines.snapshot import read_run
+    from tests.ui_helpers import wait_text
+
+    run = read_run(fake_config.adapter)
+    port = free_port()
+    demo = build_app(fake_pipelines, fake_config)
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        ask_all(page, "What is the notice period?", timeout_s=30)
+        page.get_by_role("tab", name="Explainer").click()
+        wait_text(page, "#explainer", "Knowledge freshness")
+        text = page.inner_text("#explainer")
+        assert f"{run['evaluation']['forgetting_delta']:+.2f}" in text  # from the adapter's run
+        assert f"took {run['wall_s']:.0f} s to train" in text
+        assert "0 extra prompt tokens per question" in text  # the fakes' prompts are equal
+        assert "12 ms median in this conversation" in text  # the fakes' retrieval time
+    finally:
+        demo.close()

@@ -41,6 +41,16 @@ def test_blank_values_keep_the_default():
         ({"APP_PORT": "70000"}, "APP_PORT", "1 to 65535"),
         ({"APP_PRICE_INPUT_PER_M": "-1"}, "APP_PRICE_INPUT_PER_M", ">= 0"),
         ({"APP_MAX_NEW_TOKENS": "0"}, "APP_MAX_NEW_TOKENS", "1 to 4096"),
+        ({"APP_BACKEND": "vllm"}, "APP_BACKEND", "local or openai"),
+        ({"APP_BACKEND": "openai"}, "APP_OPENAI_BASE_URL", "required with APP_BACKEND=openai"),
+        (
+            {"APP_BACKEND": "openai", "APP_OPENAI_BASE_URL": "localhost:8000/v1"},
+            "APP_OPENAI_BASE_URL",
+            "http:// or https://",
+        ),
+        ({"APP_OPENAI_BASE_URL": "ftp://host/v1"}, "APP_OPENAI_BASE_URL", "http:// or https://"),
+        ({"APP_OPENAI_MODEL": "my model"}, "APP_OPENAI_MODEL", "without spaces"),
+        ({"APP_OPENAI_LORA_MODEL": "my lora"}, "APP_OPENAI_LORA_MODEL", "without spaces"),
     ],
 )
 def test_invalid_values_name_the_variable_and_what_is_allowed(env, variable, allowed):
@@ -48,6 +58,26 @@ def test_invalid_values_name_the_variable_and_what_is_allowed(env, variable, all
         Config.from_env(env)
     assert variable in str(error.value)
     assert allowed in str(error.value)
+
+
+def test_the_openai_backend_reads_its_settings_and_never_shows_the_key():
+    config = Config.from_env(
+        {
+            "APP_BACKEND": "openai",
+            "APP_OPENAI_BASE_URL": "https://models.example:8000/v1",
+            "APP_OPENAI_LORA_MODEL": "corpus-lora",
+            "APP_OPENAI_API_KEY": "sk-secret-1",
+        }
+    )
+    assert (config.backend, config.openai_model, config.openai_lora_model) == (
+        "openai",
+        "",
+        "corpus-lora",
+    )
+    assert config.openai_api_key == "sk-secret-1" and "sk-secret-1" not in repr(config)
+    with pytest.raises(ConfigError, match="APP_OPENAI_API_KEY") as error:
+        Config(openai_api_key="sk-secret 2")
+    assert "secret" not in str(error.value)
 
 
 def test_config_is_frozen():

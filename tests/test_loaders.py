@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipelines import loaders
+from pipelines import pdf_text
 from pipelines.loaders import DocumentError, Limits, safe_name, to_markdown
 
 UNUSUAL = "Emoji 👩🏽‍💻 🎉, Hebrew שלום עולם, Arabic مرحبا, combining e\u0301 and n\u0303."
@@ -66,10 +66,9 @@ def _pdf(*contents: bytes, info: bytes = b"", flate: bool = False) -> bytes:
     return bytes(out)
 
 
-def _encrypted(pdf: bytes, password: str) -> bytes:
+def _encrypted(pdf: bytes, password: str, algorithm: str = "RC4-128") -> bytes:
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
-    # RC4: pypdf's AES needs the cryptography package, which requirements.txt does not hold
-    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+    writer.encrypt(user_password=password, owner_password="owner", algorithm=algorithm)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -153,6 +152,16 @@ def test_html_without_h1_takes_its_title_from_the_title_tag(tmp_path):
     assert result == "# Release <Notes>\n\n### Fixes\n\nMany."
 
 
+@pytest.mark.parametrize("junk", ["<a", "</", "<!--x>", "<![CDATA[x>"])
+def test_html_with_constructs_that_never_end_is_read_in_linear_time(tmp_path, junk):
+    # 400,000 characters: seconds to minutes each with html.parser before the gh-135462 fix
+    path = _write(tmp_path, "junk.html", "<h1>Junk</h1>" + junk * (400_000 // len(junk)))
+    started = time.monotonic()
+    result = to_markdown(path)
+    assert time.monotonic() - started < 3
+    assert result.startswith("# Junk\n\n" + junk * 3)
+
+
 def test_pdf_pages_are_joined_under_the_metadata_title(tmp_path):
     pdf = _pdf(
         _show("Hello from page one, caf\351."),
@@ -174,6 +183,12 @@ def test_pdf_without_a_sensible_title_is_named_after_the_file(tmp_path, info):
 def test_pdf_encrypted_with_an_empty_password_is_read(tmp_path):
     path = _write(tmp_path, "open.pdf", _encrypted(_pdf(_show("Readable text.")), ""))
     assert to_markdown(path) == "# Open\n\nReadable text."
+
+
+def test_aes_256_pdf_with_only_an_owner_password_is_read(tmp_path):
+    pdf = _encrypted(_pdf(_show("Readable text.")), "", algorithm="AES-256")
+    assert pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Encrypt"]["/V"] == 5  # AES-256, not RC4
+    assert to_markdown(_write(tmp_path, "locked.pdf", pdf)) == "# Locked\n\nReadable text."
 
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -245,6 +260,11 @@ def test_password_protected_pdf_is_refused(tmp_path):
     assert "'secret.pdf' is password-protected" in _refusal(path)
 
 
+def test_aes_256_pdf_with_a_user_password_is_refused(tmp_path):
+    pdf = _encrypted(_pdf(_show("Hidden.")), "secret", algorithm="AES-256")
+    assert "'secret.pdf' is password-protected" in _refusal(_write(tmp_path, "secret.pdf", pdf))
+
+
 def test_pdf_with_too_many_pages_is_refused(tmp_path):
     path = _write(tmp_path, "long.pdf", _pdf(*[_show(f"Page {n}") for n in range(3)]))
     assert "'long.pdf' has 3 pages; at most 2 are accepted" in _refusal(
@@ -277,13 +297,13 @@ def test_pdf_bomb_is_refused_quickly_and_in_bounded_memory(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert "'bomb.pdf' holds a compressed stream that expands past the safe limit" in message
+    assert "'bomb.pdf' holds more data than is safe to unpack (it may be a 'PDF bomb')" in message
     assert time.monotonic() - started < 5
     assert peak < 80 * 1024 * 1024
 
 
 def test_slow_pdf_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(loaders, "_PDF_SECONDS", -1.0)
+    monkeypatch.setattr(pdf_text, "_PDF_SECONDS", -1.0)
     path = _write(tmp_path, "slow.pdf", _pdf(_show("Fine text.")))
     assert "'slow.pdf' took more than -1 s to read" in _refusal(path)
 

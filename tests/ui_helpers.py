@@ -33,6 +33,9 @@ def wait_for_http(url: str, seconds: float, process: subprocess.Popen | None = N
 def ask_all(page, question: str, timeout_s: float) -> None:
     page.fill("#question textarea", question)
     page.click("#ask")
+    # The first update empties the box and resets every column's stats in one go; waiting for
+    # it keeps a follow-up from reading the previous answer's finished stats.
+    page.wait_for_function("() => document.querySelector('#question textarea').value === ''")
     for name in COLUMNS:
         page.wait_for_function(
             """name => {

@@ -63,9 +63,27 @@ def loss_curve_svg(rows: list[dict[str, Any]], width: int = 560, height: int = 2
     )
 
 
+def _incremental_markdown(scores: dict[str, Any]) -> str:
+    rows = "\n".join(
+        f"| {label} / {part} | {s[part]['contains']:.3f} | {s[part]['f1']:.3f} | {s[part]['n']} |"
+        for label, s in scores.items()
+        for part in ("new", "old")
+    )
+    return f"""## Evaluation (incremental update)
+The adapter before and after this update, greedy answers scored on held-out phrasings of the
+changed facts ("new") and on the first questions of the original test split ("old": what an
+incremental update may make the adapter forget).
+
+| adapter / facts | contains gold | token F1 | questions |
+|---|---|---|---|
+{rows}"""
+
+
 def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
     if not evaluation:
         return "## Evaluation\nNot run (`--evaluate 0`)."
+    if "incremental" in evaluation:
+        return _incremental_markdown(evaluation["incremental"])
     rows = []
     for split, label in (
         ("test", "test split (held-out phrasings)"),

@@ -8,6 +8,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class TrainArgs:
     max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
     evaluate: int = 1  # 1 = score base vs LoRA on the test and general sets for the card
     bf16: int = 1  # 1 = bfloat16 autocast for the forward pass (LoRA weights stay fp32)
+    init_adapter: str = ""  # continue training this adapter folder instead of a fresh one
 
 
 @dataclass
@@ -141,7 +143,10 @@ def mean_loss(model: Any, batches: list[dict], device: Any) -> float:
 
 
 def _lora_model(args: TrainArgs, model: Any) -> Any:
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    if args.init_adapter:  # an incremental update starts from the adapter's current weights
+        return PeftModel.from_pretrained(model, args.init_adapter, is_trainable=True)
 
     lora = LoraConfig(
         r=args.rank,
@@ -153,9 +158,16 @@ def _lora_model(args: TrainArgs, model: Any) -> Any:
     return get_peft_model(model, lora)
 
 
-def train(args: TrainArgs, model: Any, tokenizer: Any, base_name: str = "") -> TrainResult:
+def train(
+    args: TrainArgs,
+    model: Any,
+    tokenizer: Any,
+    base_name: str = "",
+    on_step: Callable[[int, int], None] | None = None,
+) -> TrainResult:
     """Train a LoRA adapter on `model` (left untouched: PEFT adds separate weights).
-    `base_name` is recorded in adapter_config.json as the base model."""
+    `base_name` is recorded in adapter_config.json as the base model; `on_step(step, total)`
+    is called after every optimiser step."""
     import torch
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -202,6 +214,8 @@ def train(args: TrainArgs, model: Any, tokenizer: Any, base_name: str = "") -> T
             running, seen, step = running + loss.item(), seen + 1, step + 1
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{running / seen:.3f}")
+            if on_step:
+                on_step(step, total_steps)
             if step >= total_steps:
                 break
         val = mean_loss(peft_model, val_batches, device)

@@ -21,6 +21,9 @@ EXAMPLES = [
     "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
     "How long does the HX-40 buffer data when the cloud is unreachable?",
     "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
+    # Changed in the latest Terms of Service (raised from 15): edit it in the Documents tab to
+    # see RAG follow at once while the LoRA column keeps what it was trained on.
+    "How many Authorised Users does the Tessaline Professional plan allow?",
     "What is the capital of France?",  # general knowledge: the base model knows it
     "Which Bluetooth version does the HX-40 gateway support?",  # the documents do not say
 ]

@@ -100,7 +100,7 @@ def _usage(turns: list[Turn], config: Config) -> tuple[dict[str, Usage], str]:
     if usage:
         return usage, f"the {len(turns)} questions of this conversation"
     usage, run = usage_from_evaluation(config.data_path)
-    return usage, (f"evaluation run {run}" if run else "")
+    return usage, (f"the latest evaluation run ({run})" if run else "")
 
 
 def _figures(

@@ -14,12 +14,13 @@ from pipelines.core import PipelineError
 from pipelines.documents import Change, Documents
 from pipelines.index import Index, Progress
 from pipelines.loaders import ACCEPTED, DocumentError
+from ui.retrain_panel import Trainable, build_retrain_panel
 
 HEADERS = ["Document", "Title", "Origin", "Characters", "Chunks"]
 
 
-class Library(Protocol):
-    """The documents and their index (the app's `Resources`)."""
+class Library(Trainable, Protocol):
+    """The documents, their index and the adapter (the app's `Resources`)."""
 
     documents: Documents
 
@@ -55,6 +56,7 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
             remove = gr.Button("Remove", variant="stop", scale=0, elem_id="doc-remove")
         text = gr.Textbox(label="Text (Markdown)", lines=12, max_lines=24, elem_id="doc-text")
         save = gr.Button("Save the edit", elem_id="doc-save")
+        build_retrain_panel(library)
         outputs = [status, table, pick]
 
         def adding(paths: list[str] | None) -> Iterator[list[Any]]:

@@ -1,0 +1,39 @@
+"""A training run's progress in a small JSON file, so another process (the app) can show it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from pipelines.files import replace_atomically
+
+
+class ProgressFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.started = time.time()
+
+    def update(self, phase: str, step: int, total: int) -> None:
+        self._write({"phase": phase, "step": step, "total": total, "done": False})
+
+    def finish(self, adapter: str | None = None, error: str | None = None) -> None:
+        self._write({"phase": "done", "done": True, "adapter": adapter, "error": error})
+
+    def _write(self, data: dict[str, Any]) -> None:
+        data |= {
+            "pid": os.getpid(),
+            "started": self.started,
+            "elapsed_s": time.time() - self.started,
+        }
+        replace_atomically(self.path, lambda partial: partial.write_text(json.dumps(data)))
+
+
+def read_progress(path: Path) -> dict[str, Any]:
+    """The last progress written, or {} if there is none (or it is being replaced)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}

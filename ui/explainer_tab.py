@@ -1,0 +1,130 @@
+"""The Explainer tab: RAG vs retraining vs fine-tuning, each point tied to a number this app
+measured (the adapter's training record, the latest evaluation, this conversation, the index)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from pipelines.config import Config
+from pipelines.corpus import CorpusFile
+from pipelines.cost_model import latest_evaluation, usage_from_evaluation, usage_of
+from pipelines.snapshot import read_run, staleness
+from pipelines.transcript import Turn
+
+Files = Callable[[], list[CorpusFile]]  # the current documents
+NOT_YET = "*not measured yet*"
+
+
+def build_explainer_tab(turns: gr.State, config: Config, files: Files) -> None:
+    with gr.Tab("Explainer") as tab:
+        body = gr.Markdown(NOT_YET, elem_id="explainer")
+    tab.select(lambda t: explainer(facts(config, files, t)), turns, body)
+
+
+def facts(config: Config, files: Files, turns: list[Turn]) -> dict[str, Any]:
+    """Every number the explainer quotes, measured or read from measured records."""
+    run = read_run(config.adapter)
+    current = files()
+    answers = [a for turn in turns for a in turn.answers.values()]
+    usage = usage_of(answers) or usage_from_evaluation(config.data_path)[0]
+    retrieval = [a.retrieval_s for a in answers if a.retrieval_s is not None and a.done]
+    evaluation = run.get("evaluation", {})
+    return {
+        "run": run,
+        "stale": staleness(run, current),
+        "documents": len(current),
+        "overhead": _overhead(usage),
+        "retrieval_ms": statistics.median(retrieval) * 1000 if retrieval else None,
+        "latest_eval": latest_evaluation(config.data_path)[0],
+        "test": evaluation.get("test", {}),
+        "forgetting": evaluation.get("forgetting_delta"),
+        "general": evaluation.get("general", {}),
+        "adapter_mb": _size_mb(Path(config.adapter)),
+        "index_mb": _size_mb(config.data_path / "index"),
+    }
+
+
+def explainer(f: dict[str, Any]) -> str:
+    run, stale = f["run"], f["stale"]
+    return "\n\n".join(
+        [
+            "## RAG, retraining or fine-tuning?",
+            "**RAG** looks passages up at question time and hands them to the unchanged model. "
+            "**Retraining** updates all of the model's weights on new data. **Fine-tuning** "
+            "(here LoRA) trains a small add-on to adapt the model to a task or a body of facts.",
+            "### Knowledge freshness\nRAG answers from the current documents at once; trained "
+            f"weights know what they were trained on. Now: {_freshness(stale, f['documents'])}",
+            "### Compute cost\nRAG needs no training but pays for context on every question: "
+            f"{_num(f['overhead'], '{:.0f} extra prompt tokens per question')} in this app. "
+            f"The LoRA adapter took {_num(run.get('wall_s'), '{:.0f} s')} to train "
+            f"({run.get('hardware', 'hardware unknown')}, "
+            f"{_num(run.get('trainable_params'), '{:,} trainable parameters')}). Full retraining "
+            "updates every parameter and costs far more per run (see the Costs tab for prices).",
+            "### Overfitting and forgetting\nTraining needs a validation split and a check that "
+            f"old skills survive. Validation set: {_num(run.get('sizes', {}).get('validation'))} "
+            f"questions; best epoch {_num(run.get('best_epoch'))} of "
+            f"{_num(run.get('args', {}).get('epochs'))} (validation loss "
+            f"{_num(run.get('best_val_loss'))}). General-knowledge questions answered: base "
+            f"{_pct(f['general'].get('base', {}).get('contains'))}, LoRA "
+            f"{_pct(f['general'].get('lora', {}).get('contains'))} — a forgetting delta of "
+            f"**{_num(f['forgetting'], '{:+.2f}')}**.",
+            "### Retrieval latency and data quality\nRAG adds a search to every question "
+            f"({_num(f['retrieval_ms'], '{:.0f} ms median in this conversation')}) and is only "
+            f"as good as what it finds: {_eval_line(f['latest_eval'])}",
+            "### Integration complexity\nRAG runs an embedder and a vector index "
+            f"({_num(f['index_mb'], '{:.1f} MB on disk')}) that must be kept in step with the "
+            "documents; fine-tuning needs a training pipeline, question/answer data and an "
+            f"adapter to ship ({_num(f['adapter_mb'], '{:.1f} MB')}) and retrain.",
+            "### Quality on held-out questions\nTest paraphrases of trained facts: base contains "
+            f"the answer {_pct(f['test'].get('base', {}).get('contains'))}, LoRA "
+            f"{_pct(f['test'].get('lora', {}).get('contains'))} (token F1 "
+            f"{_num(f['test'].get('lora', {}).get('f1'))}).",
+        ]
+    )
+
+
+def _freshness(stale: Any, total: int) -> str:
+    if not stale.trained_at:
+        return "the adapter has no training record."
+    if not stale.known:
+        return f"the adapter was trained {stale.trained_at[:10]}; its record lists no documents."
+    return (
+        f"the adapter was trained {stale.trained_at[:10]}; **{stale.count} of {total} documents "
+        "changed since** — RAG already uses them, the adapter does not until retrained."
+    )
+
+
+def _overhead(usage: dict[str, Any]) -> float | None:
+    if "rag" in usage and "base" in usage:
+        return usage["rag"].prompt_tokens - usage["base"].prompt_tokens
+    return None
+
+
+def _eval_line(summary: dict[str, Any]) -> str:
+    rag = summary.get("rag", {})
+    if rag.get("recall_at_k") is None:
+        return "run an evaluation (Evaluate tab) to measure retrieval recall."
+    return (
+        f"the latest evaluation found the right document in the top passages for "
+        f"{_pct(rag['recall_at_k'])} of questions, and the passages held the answer for "
+        f"{_pct(rag.get('passages_hold_answer'))}."
+    )
+
+
+def _size_mb(path: Path) -> float | None:
+    if not path.exists():
+        return None
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def _num(value: Any, fmt: str = "{}") -> str:
+    return NOT_YET if value is None else fmt.format(value)
+
+
+def _pct(value: float | None) -> str:
+    return NOT_YET if value is None else f"{value:.0%}"
