@@ -41,7 +41,8 @@ def generate_answer(
     if limit and prompt_tokens is not None and prompt_tokens + config.max_new_tokens > limit:
         raise PipelineError(
             f"The prompt is {prompt_tokens} tokens; with APP_MAX_NEW_TOKENS="
-            f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens."
+            f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens. "
+            "Clear the conversation or ask a shorter question."
         )
     answer = Answer(
         pipeline=name,

@@ -12,6 +12,7 @@ import gradio as gr
 
 from pipelines.config import Config
 from pipelines.core import Answer, Pipeline
+from pipelines.questions import MAX_QUESTION_CHARS, clean_question
 from pipelines.render import sources_markdown, stats_markdown
 from pipelines.runner import run_all
 from pipelines.transcript import Turn
@@ -54,7 +55,7 @@ def build_chat(
             show_label=False,
             scale=5,
             elem_id="question",
-            max_length=4000,
+            max_length=MAX_QUESTION_CHARS,
         )
         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Clear", scale=0, elem_id="clear")
@@ -144,7 +145,9 @@ def _answerer(
     def answer_all(text: str, turns: list[Turn], *values: Any) -> Iterator[list[Any]]:
         histories, switched_on = values[:count], iter(values[count:])
         shown = [not p.optional or bool(next(switched_on)) for p in pipelines]
-        text = (text or "").strip()
+        text, notice = clean_question(text)
+        if notice:
+            gr.Warning(notice)
         if not text:
             gr.Warning("Type a question first.")
             yield [gr.update(), *histories, *[gr.update()] * (2 * count), turns]
@@ -153,10 +156,11 @@ def _answerer(
         chat: list[Any] = list(histories)
         stat: list[Any] = [gr.update()] * count
         src: list[Any] = [gr.update()] * count
+        shown_text = f"{text} […]" if notice else text
         for i in active:
             chat[i] = [
                 *histories[i],
-                {"role": "user", "content": text},
+                {"role": "user", "content": shown_text},
                 {"role": "assistant", "content": "…"},
             ]
             stat[i], src[i] = "*waiting for the model…*", ""
