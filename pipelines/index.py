@@ -68,7 +68,7 @@ class Index:
         self.corpus_hash = corpus_hash
         self.size = size
         self.documents = documents  # path -> {"hash", "chunks"}
-        self.signature = signature  # of the document folders when this index was opened
+        self.signature = signature  # see index_signature
         self.update = update  # None when the index was already up to date
         self.server = server  # APP_CHROMA_URL, or "" for the embedded index
 
@@ -93,7 +93,7 @@ def open_index(
 ) -> Index:
     """Open the index of the current documents, updating it first if they changed."""
     documents = documents or Documents(config)
-    signature = documents.signature()
+    folders = documents.signature()
     files = documents.files()
     if not files:
         log.warning("no documents (.md, .txt) in %s (APP_CORPUS_DIR)", config.corpus_dir)
@@ -130,7 +130,22 @@ def open_index(
     store = _store(client, name, embeddings)
     size = store._collection.count()
     indexed = current.get("documents", {})
+    signature = (folders, _stamp(manifest))
     return Index(store, wanted, size, indexed, signature, update, config.chroma_url)
+
+
+def index_signature(config: Config, documents: Documents) -> object:
+    """Changes when a document changes or another process (the add_documents command, a
+    second app on the same data folder) switched the index: then it must be opened again."""
+    return (documents.signature(), _stamp(config.data_path / "index" / "current.json"))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns)
 
 
 class _Build:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config import Config
 from pipelines.documents import Documents
 from pipelines.engine import Engine
-from pipelines.index import Index, Progress
+from pipelines.index import Index, Progress, index_signature, open_index
 
 if TYPE_CHECKING:
     from pipelines.openai_engine import OpenAIEngine
@@ -64,9 +64,7 @@ class Resources:
         embeddings = self.embeddings()
         with self._index_lock:
             index = self._index
-            if index is None or index.signature != self.documents.signature():
-                from pipelines.index import open_index
-
+            if index is None or index.signature != index_signature(self.config, self.documents):
                 index = open_index(
                     self.config, embeddings, progress or self.progress, self.documents
                 )

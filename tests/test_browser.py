@@ -14,6 +14,7 @@ from tests.ui_helpers import (
     ask_all,
     free_port,
     read_column,
+    served,
     wait_for_http,
     wait_text,
 )
@@ -26,11 +27,8 @@ def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(
 ):
     from app import build_app
 
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        page.goto(url)
         ask_all(page, "What is the notice period?", timeout_s=30)
         columns = {name: read_column(page, name) for name in COLUMNS}
         assert "Base says 120 days. (turn 1)" in columns["base"]["chat"]
@@ -49,8 +47,6 @@ def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(
         # An empty question sends nothing and says why.
         page.click("#ask")
         page.get_by_text("Type a question first.").wait_for(timeout=5000)
-    finally:
-        demo.close()
 
 
 @pytest.mark.model
@@ -97,11 +93,8 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, f
     from tests.conftest import FakePipeline
 
     both = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
-    port = free_port()
-    demo = build_app([*fake_pipelines, both], fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app([*fake_pipelines, both], fake_config)) as url:
+        page.goto(url)
         assert not page.locator("#chat-rag_lora").is_visible()
         ask_all(page, "What is the notice period?", timeout_s=30)
         page.check("#show-rag_lora input")
@@ -113,8 +106,6 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, f
         page.get_by_text("Base says 120 days. (turn 2)").wait_for(timeout=30_000)
         page.uncheck("#show-rag_lora input")
         page.locator("#chat-rag_lora").wait_for(state="hidden", timeout=5000)
-    finally:
-        demo.close()
 
 
 @pytest.mark.parametrize(("width", "side_by_side"), [(1280, True), (390, False)])
@@ -123,12 +114,9 @@ def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
 ):
     from app import build_app
 
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
+    with served(build_app(fake_pipelines, fake_config)) as url:
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(url)
         boxes = [page.locator(f"#chat-{name}").bounding_box() for name in COLUMNS]
         assert all(box and box["width"] > 200 for box in boxes)  # readable either way
         tops = {round(box["y"]) for box in boxes}
@@ -138,8 +126,6 @@ def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
             assert max(box["x"] + box["width"] for box in boxes) <= width  # no sideways scroll
         else:
             assert len(lefts) == 1 and boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]
-    finally:
-        demo.close()
 
 
 def _upload_then_ask_with_a_follow_up(page, data_dir) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.config import Config
-from tests.ui_helpers import free_port, wait_text
+from tests.ui_helpers import served, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,8 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
     )
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"PK\x03\x04 not really a document")
-    port = free_port()
-    demo = build_app(fake_pipelines, library.config, library=library)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, library.config, library=library)) as url:
+        page.goto(url)
         page.get_by_role("tab", name="Documents").click()
         wait_text(page, "#doc-list", "manual/pump.md", 30)
         page.set_input_files("#doc-upload input[type=file]", [str(good), str(bad)])
@@ -73,5 +70,3 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
         wait_text(page, "#doc-status", "Removed uploads/price-list.md", 60)
         assert "uploads/price-list.md" not in table.inner_text()
         assert library.index().size == 1
-    finally:
-        demo.close()

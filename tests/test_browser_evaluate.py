@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pipelines.config import Config
-from tests.ui_helpers import fill_and_leave, free_port
+from tests.ui_helpers import fill_and_leave, served
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +16,9 @@ pytestmark = pytest.mark.browser
 def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tmp_path):
     from app import build_app
 
-    port = free_port()
     config = Config(data_dir=str(tmp_path))
-    demo = build_app(fake_pipelines, config)
-    demo.queue().launch(
-        server_port=port, prevent_thread_lock=True, quiet=True, allowed_paths=[str(tmp_path)]
-    )
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, config), allowed_paths=[str(tmp_path)]) as url:
+        page.goto(url)
         page.get_by_role("tab", name="Evaluate").click()
         fill_and_leave(page, "#eval-limit input", "2")
         page.click("#eval-run")
@@ -47,8 +42,6 @@ def test_evaluate_tab_runs_a_set_and_offers_the_results(page, fake_pipelines, tm
         fill_and_leave(page, "#eval-corpus textarea", "/no/such/folder")
         page.click("#eval-run")
         page.get_by_text("No such folder").first.wait_for(timeout=10_000)
-    finally:
-        demo.close()
 
 
 def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):

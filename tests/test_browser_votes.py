@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.ui_helpers import ask_all, free_port
+from tests.ui_helpers import ask_all, served
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +16,8 @@ pytestmark = pytest.mark.browser
 def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
     from app import build_app
 
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        page.goto(url)
         page.click("#vote")
         page.get_by_text("Ask a question first.").first.wait_for(timeout=5000)
         ask_all(page, "What is the notice period?", timeout_s=30)
@@ -58,29 +55,20 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
         assert len(rows) == 6 and {r["column"] for r in rows} == {"base", "rag", "lora"}
         assert all(float(r["total_s"]) > 0 and int(r["prompt_tokens"]) > 0 for r in rows)
         assert "And the fees?" in files["conversation.html"]
-    finally:
-        demo.close()
 
     # Votes survive a restart of the app.
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        page.goto(url)
         page.get_by_text("Leaderboard: votes of every visitor").click()
         page.get_by_text("2 votes · ties 1 · all bad 0").wait_for(timeout=5000)
-    finally:
-        demo.close()
 
 
 def test_cost_tab_prices_the_conversations_measured_tokens(page, fake_pipelines, fake_config):
     from app import build_app
     from tests.ui_helpers import fill_and_leave, wait_text
 
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        page.goto(url)
         page.get_by_role("tab", name="Costs").click()
         wait_text(page, "#cost-summary", "No measured answers yet")
         page.get_by_role("tab", name="Chat").click()
@@ -93,8 +81,6 @@ def test_cost_tab_prices_the_conversations_measured_tokens(page, fake_pipelines,
         fill_and_leave(page, "#cost-in input", "3")
         wait_text(page, "#cost-summary", "0.000382 USD")  # (126 × 3 + 6 × 0.60) / 1e6
         page.locator("#cost-plot").locator("canvas, svg").first.wait_for(timeout=10_000)
-    finally:
-        demo.close()
 
 
 def test_explainer_quotes_measured_numbers(page, fake_pipelines, fake_config):
@@ -103,11 +89,8 @@ def test_explainer_quotes_measured_numbers(page, fake_pipelines, fake_config):
     from tests.ui_helpers import wait_text
 
     run = read_run(fake_config.adapter)
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        page.goto(url)
         ask_all(page, "What is the notice period?", timeout_s=30)
         page.get_by_role("tab", name="Explainer").click()
         wait_text(page, "#explainer", "Knowledge freshness")
@@ -116,5 +99,3 @@ def test_explainer_quotes_measured_numbers(page, fake_pipelines, fake_config):
         assert f"took {run['wall_s']:.0f} s to train" in text
         assert "0 extra prompt tokens per question" in text  # the fakes' prompts are equal
         assert "12 ms median in this conversation" in text  # the fakes' retrieval time
-    finally:
-        demo.close()

@@ -133,3 +133,24 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt(tiny, embeddings):
     index = open_index(tiny, embeddings)
     assert index.size == 4 and index.update is not None
     assert [p.name.startswith("index.corrupt-") for p in root.parent.iterdir()].count(True) == 1
+
+
+def test_an_index_switched_by_another_process_is_reopened(tiny, embeddings, tmp_path):
+    from pipelines.documents import Documents
+    from pipelines.resources import Resources
+
+    resources = Resources(tiny)
+    resources._embeddings = embeddings
+    first = resources.index()
+    # Meanwhile the add_documents command adds a document and removes it again: the folders
+    # look as before, but the collection the app had open is gone.
+    other = Documents(tiny)
+    upload = tmp_path / "note.md"
+    upload.write_text("# Note\n\nThe pump hums at night.\n")
+    other.add(upload)
+    open_index(tiny, embeddings, documents=other)
+    other.remove("uploads/note.md")
+    open_index(tiny, embeddings, documents=other)
+    again = resources.index()
+    assert again is not first
+    assert again.search("How long is the lease?", k=1)[0].document.metadata["section"] == "1. Term"

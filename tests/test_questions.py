@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.core import text_of
 from pipelines.questions import MAX_QUESTION_CHARS, clean_question
-from tests.ui_helpers import free_port
+from tests.ui_helpers import served
 
 
 def test_control_characters_go_and_unusual_unicode_stays():
@@ -30,15 +30,10 @@ def test_the_api_answers_a_100k_character_question_cut_to_fit(fake_pipelines, fa
 
     from app import build_app
 
-    port = free_port()
-    demo = build_app(fake_pipelines, fake_config)
-    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with served(build_app(fake_pipelines, fake_config)) as url:
+        client = Client(url, verbose=False)
         result = client.predict("Why? " * 20_000, [], [], [], [], api_name="/answer_all")
         asked, answered = (text_of(message["content"]) for message in result[1])
         assert asked.endswith("[…]") and len(asked) < MAX_QUESTION_CHARS + 10
         assert "Base says 120 days." in answered
         assert f"{100 + MAX_QUESTION_CHARS - 1} prompt" in result[4]  # fake: 100 + len(question)
-    finally:
-        demo.close()

@@ -6,6 +6,8 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 COLUMNS = ("base", "rag", "lora")
 
@@ -71,3 +73,15 @@ def wait_text(page, selector: str, text: str, timeout_s: float = 10) -> None:
         arg=[selector, text],
         timeout=timeout_s * 1000,
     )
+
+
+@contextmanager
+def served(demo, **options) -> Iterator[str]:
+    """Serve a built app on a free local port for the duration; yields its URL. `options`
+    go to `launch`."""
+    port = free_port()
+    demo.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
