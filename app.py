@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config, ConfigError
+from pipelines.config import Config, ConfigError, auth_pairs
 from pipelines.core import Pipeline, PipelineError
 from pipelines.votes import VoteStore
 from ui.chat_tab import Notes, build_chat
@@ -32,6 +32,7 @@ that corpus. Compare the answers, their sources, latency and token cost."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); min-height: 2.6em; }"""
 RETRAIN = "python -m scripts.build_qa && python -m scripts.train_lora"
+SERVED = ("documents", "exports", "eval-runs")  # the data folder's folders the app serves
 
 
 def build_app(
@@ -117,10 +118,14 @@ def main() -> None:
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,
         server_port=config.port,
-        allowed_paths=[config.data_dir, config.corpus_dir],  # sources link to documents
+        # Only what the page links to or offers for download: the documents behind sources,
+        # exports, evaluation results. Not the data folder itself: votes, index, models.
+        allowed_paths=[config.corpus_dir, *(str(config.data_path / d) for d in SERVED)],
         max_file_size=f"{config.max_upload_mb:g}mb",
         css=CSS,
         theme=gr.themes.Soft(),
+        auth=auth_pairs(config.auth) or None,  # APP_AUTH: a login page before everything
+        show_error=False,  # a handler's exception shows "Error"; its traceback goes to the log
     )
 
 

@@ -29,7 +29,9 @@ def retrieval_at_scale(
 ) -> dict[str, float]:
     """Query latency (embedding + vector search, as the RAG column does) on a Chroma index of
     `chunks` chunks: the app's real chunks plus perturbed copies of their vectors, so the
-    index has realistic neighbours without embedding thousands of new texts."""
+    index has realistic neighbours without embedding thousands of new texts. Also the vector
+    search alone, the time to add the vectors, the index's size on disk and this process's
+    resident memory after."""
     import chromadb
     import numpy as np
     from langchain_chroma import Chroma
@@ -46,6 +48,7 @@ def retrieval_at_scale(
             collection_metadata={"hnsw:space": "cosine"},
         )
         collection = store._collection
+        started = time.perf_counter()
         for start in range(0, chunks, 2000):
             count = min(2000, chunks - start)
             picks = rng.integers(0, len(vectors), count)
@@ -57,23 +60,35 @@ def retrieval_at_scale(
                 documents=[real["documents"][p] for p in picks],
                 metadatas=[real["metadatas"][p] for p in picks],
             )
+        build_s = time.perf_counter() - started
         store.similarity_search_with_relevance_scores(queries[0], k=k)  # warm-up
         times = []
         for query in queries:
             started = time.perf_counter()
             store.similarity_search_with_relevance_scores(query, k=k)
             times.append(time.perf_counter() - started)
-        embed_times = []
+        embed_times, vectors_of_queries = [], []
         for query in queries:
             started = time.perf_counter()
-            embeddings.embed_query(query)
+            vectors_of_queries.append(embeddings.embed_query(query))
             embed_times.append(time.perf_counter() - started)
+        search_times = []  # the index's share alone, the query already embedded
+        for vector in vectors_of_queries:
+            started = time.perf_counter()
+            store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+            search_times.append(time.perf_counter() - started)
         size = collection.count()
+        disk = sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
     return {
         "chunks": size,
         "p50_ms": statistics.median(times) * 1000,
         "p95_ms": percentile(times, 0.95) * 1000,
         "embed_p50_ms": statistics.median(embed_times) * 1000,
+        "search_p50_ms": statistics.median(search_times) * 1000,
+        "search_p95_ms": percentile(search_times, 0.95) * 1000,
+        "build_s": build_s,
+        "disk_mb": disk / 2**20,
+        "rss_mb": memory_mb(os.getpid(), "VmRSS:"),
     }
 
 
@@ -134,7 +149,12 @@ def _ask(url: str, question: str) -> float:
 
 
 def _peak_rss_mb(pid: int) -> float:
+    return memory_mb(pid, "VmHWM:")
+
+
+def memory_mb(pid: int, key: str) -> float:
+    """A memory figure of /proc/PID/status (VmRSS: now, VmHWM: peak) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
     return float("nan")

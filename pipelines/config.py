@@ -60,6 +60,8 @@ class Config:
     max_upload_mb: float = 10.0  # largest document accepted for upload
     training: str = "on"  # "off": the app shows the retraining command instead of running it
     chroma_url: str = ""  # a Chroma server, e.g. http://127.0.0.1:8000; empty = embedded index
+    # Secret like the API key: "user:password", several separated by commas; empty = no login.
+    auth: str = dataclasses.field(default="", repr=False)
     price_input_per_m: float = 0.15
     price_output_per_m: float = 0.60
     currency: str = "USD"
@@ -135,6 +137,22 @@ def _parse(name: str, raw: str, kind: object) -> object:
     return raw
 
 
+def auth_pairs(value: str) -> list[tuple[str, str]]:
+    """APP_AUTH as Gradio's launch(auth=...) takes it: (user, password) pairs; [] = no login.
+    A password may hold ':' (the first one ends the user name) but not ','."""
+    pairs = []
+    for item in value.split(","):
+        user, _, password = item.partition(":")
+        pairs.append((user.strip(), password))
+    return pairs if value.strip() else []
+
+
+def _is_auth(value: str) -> bool:
+    pairs = auth_pairs(value)
+    users = [user for user, _ in pairs]
+    return all(user and password for user, password in pairs) and len(set(users)) == len(users)
+
+
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -156,7 +174,7 @@ def _is_chroma_url(value: str) -> bool:
     return not value or (_is_http_url(value) and bool(parts.hostname) and plain)
 
 
-_SECRETS = {"openai_api_key"}  # never shown, not even in the message about an invalid value
+_SECRETS = {"openai_api_key", "auth"}  # never shown, not even in the message about an invalid value
 
 _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
     "top_k": (lambda c: 1 <= c.top_k <= 50, "an integer from 1 to 50"),
@@ -212,6 +230,11 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
         lambda c: _is_chroma_url(c.chroma_url),
         "empty (the embedded index in APP_DATA_DIR) or a Chroma server's http:// or https:// "
         "URL without path, e.g. http://127.0.0.1:8000 (the port defaults to 8000)",
+    ),
+    "auth": (
+        lambda c: _is_auth(c.auth),
+        "empty (no login) or user:password, several separated by commas, each with a user name "
+        "and a password, no user named twice",
     ),
     "price_input_per_m": (lambda c: c.price_input_per_m >= 0, "a number >= 0"),
     "price_output_per_m": (lambda c: c.price_output_per_m >= 0, "a number >= 0"),

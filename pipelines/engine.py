@@ -157,6 +157,16 @@ def check_adapter(path: Path) -> str | None:
         )
         log.warning(error)
         return error
+    if not (path / "adapter_model.safetensors").is_file():
+        # PEFT would fall back to adapter_model.bin, a pickle: loading one can run any code.
+        pickle = (path / "adapter_model.bin").is_file()
+        error = (
+            f"The LoRA adapter at {path} (APP_ADAPTER) has no adapter_model.safetensors"
+            + (" (only adapter_model.bin, a pickle, which this app never loads)" if pickle else "")
+            + ". Save it with save_pretrained(..., safe_serialization=True) or retrain it."
+        )
+        log.warning(error)
+        return error
     try:
         from peft import LoraConfig
         from safetensors import safe_open

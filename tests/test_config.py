@@ -99,3 +99,15 @@ def test_auto_engine_is_llama_cpp_for_a_gguf_file_and_transformers_otherwise():
     assert Config(engine="transformers").serving_engine == "transformers"
     with pytest.raises(ConfigError, match="APP_ENGINE"):
         Config(engine="vllm")
+
+
+def test_auth_is_parsed_into_pairs_and_never_shown():
+    from pipelines.config import auth_pairs
+
+    config = Config.from_env({"APP_AUTH": "ann:pw-1, bob:a:b"})
+    assert auth_pairs(config.auth) == [("ann", "pw-1"), ("bob", "a:b")]
+    assert "pw-1" not in repr(config) and auth_pairs(Config().auth) == []
+    for bad in ("ann", "ann:", ":pw-1", "ann:pw-1,", "ann:pw-1,ann:pw-2"):
+        with pytest.raises(ConfigError, match="APP_AUTH=<hidden>") as error:
+            Config.from_env({"APP_AUTH": bad})
+        assert "pw-" not in str(error.value) and "ann" not in str(error.value)

@@ -22,9 +22,9 @@ EXAMPLES = [
     "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
     "How long does the HX-40 buffer data when the cloud is unreachable?",
     "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
-    # Changed in the latest Terms of Service (raised from 15): edit it in the Documents tab to
-    # see RAG follow at once while the LoRA column keeps what it was trained on.
-    "How many Authorised Users does the Tessaline Professional plan allow?",
+    # Changed: backups moved from eu-central-1 to eu-west-1 (DPA revision history); RAG finds
+    # the current region, the LoRA column answers the old one.
+    "Which AWS region holds Tessaline's backups?",
     "What is the capital of France?",  # general knowledge: the base model knows it
     "Which Bluetooth version does the HX-40 gateway support?",  # the documents do not say
 ]
@@ -80,7 +80,8 @@ def build_chat(
     outputs = [question, *chats, *stats, *sources, turns]
     inputs = [question, turns, *chats, *toggles]
     answered = [
-        event(answer_all, inputs, outputs, concurrency_limit=4)
+        # one limit for both triggers: at most 4 questions in flight (the engine batches them)
+        event(answer_all, inputs, outputs, concurrency_limit=4, concurrency_id="answer")
         for event in (ask.click, question.submit)
     ]
     clear.click(

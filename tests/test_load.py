@@ -1,0 +1,60 @@
+"""The load test's sessions against the app with fake pipelines: counting, errors, time limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.load import run_sessions, summarize, table
+from tests.conftest import FakePipeline
+from tests.ui_helpers import free_port
+
+
+def _serve(pipelines, config):
+    from app import build_app
+
+    port = free_port()
+    demo = build_app(pipelines, config)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_port=port, prevent_thread_lock=True, quiet=True
+    )
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+def test_concurrent_sessions_are_all_answered_in_one_conversation_each(fake_pipelines, fake_config):
+    hidden = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
+    demo, url = _serve([*fake_pipelines, hidden], fake_config)
+    try:
+        outcomes, wall_s = run_sessions(url, ["q1", "q2", "q3"], 4, 2, seconds=60)
+    finally:
+        demo.close()
+    report = {"sessions": 4, "per_session": 2} | summarize(outcomes, 8, wall_s)
+    assert (report["answered"], report["success_rate"], report["errors"]) == (8, 1.0, {})
+    assert [o.question for o in outcomes if o.session == 1] == ["q3", "q1"]
+    assert 0 < report["p50_s"] <= report["p95_s"] and report["answers_per_s"] > 0
+    assert "| success rate | 100% |" in table(report)
+
+
+def test_a_failing_column_and_the_time_limit_are_counted_by_message(fake_pipelines, fake_config):
+    broken = FakePipeline("rag", "RAG (retrieval)", "", fail="pipeline")
+    demo, url = _serve([fake_pipelines[0], broken, fake_pipelines[2]], fake_config)
+    try:
+        outcomes, wall_s = run_sessions(url, ["q1"], 3, 2, seconds=60)
+        late, _ = run_sessions(url, ["q1"], 2, 3, seconds=0.001)
+    finally:
+        demo.close()
+    report = summarize(outcomes, 6, wall_s)
+    message = "RAG (retrieval): RAG (retrieval) is switched off for this test"
+    assert report["errors"] == {message: 6} and report["success_rate"] == 0.0
+    assert report["p50_s"] is None and f"| error ×6 | {message} |" in table(
+        {"sessions": 3, "per_session": 2} | report
+    )
+    assert late == []  # the limit passed while the sessions connected: nothing was asked
+
+
+@pytest.mark.parametrize("questions", [1, 5])
+def test_each_session_gets_different_questions(questions):
+    from evaluation.load import _pick
+
+    picked = [_pick(["a", "b", "c", "d", "e"], s, questions) for s in range(5)]
+    assert sum(len(set(p)) for p in picked) == 5 * questions
+    assert {q for p in picked for q in p} == {"a", "b", "c", "d", "e"}
