@@ -30,7 +30,7 @@ The same small language model answers every question three ways: **as it is**, w
 passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
 that corpus. Compare the answers, their sources, latency and token cost."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
-.column-note { font-size: 0.8em; color: var(--body-text-color-subdued); min-height: 2.6em; }"""
+.column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
 RETRAIN = "python -m scripts.build_qa && python -m scripts.train_lora"
 SERVED = ("documents", "exports", "eval-runs")  # the data folder's folders the app serves
 

@@ -114,9 +114,13 @@ def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
 ):
     from app import build_app
 
-    with served(build_app(fake_pipelines, fake_config)) as url:
+    def notes() -> dict[str, str]:  # notes of different lengths must not misalign the chats
+        return {"rag": "Searches 9 chunks.", "lora": "Trained on an older snapshot. " * 6}
+
+    with served(build_app(fake_pipelines, fake_config, notes=notes)) as url:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url)
+        wait_text(page, "#note-lora", "older snapshot")
         boxes = [page.locator(f"#chat-{name}").bounding_box() for name in COLUMNS]
         assert all(box and box["width"] > 200 for box in boxes)  # readable either way
         tops = {round(box["y"]) for box in boxes}

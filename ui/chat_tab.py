@@ -118,9 +118,6 @@ def _columns(pipelines: Sequence[Pipeline]) -> tuple[list, list, list, dict, lis
             with gr.Column(min_width=280, visible=not pipeline.optional) as column:
                 columns[pipeline.name] = column
                 gr.Markdown(f"### {pipeline.title}")
-                lines.append(
-                    gr.Markdown("", elem_id=f"note-{pipeline.name}", elem_classes="column-note")
-                )
                 chats.append(
                     gr.Chatbot(
                         label=pipeline.title,
@@ -132,6 +129,10 @@ def _columns(pipelines: Sequence[Pipeline]) -> tuple[list, list, list, dict, lis
                 )
                 stats.append(
                     gr.Markdown("", elem_id=f"stats-{pipeline.name}", elem_classes="answer-stats")
+                )
+                # below the chat, so that notes of different lengths do not misalign the columns
+                lines.append(
+                    gr.Markdown("", elem_id=f"note-{pipeline.name}", elem_classes="column-note")
                 )
                 with gr.Accordion("Sources", open=True):
                     sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
