@@ -18,10 +18,17 @@ class FakePipeline:
     """Streams a canned answer word by word, with made-up but well-formed measurements."""
 
     def __init__(
-        self, name: str, title: str, reply: str, *, fail: str | None = None, optional=False
+        self,
+        name: str,
+        title: str,
+        reply: str,
+        *,
+        fail: str | None = None,
+        optional=False,
+        delay: float = 0.01,
     ) -> None:
         self.name, self.title, self.reply, self.fail = name, title, reply, fail
-        self.optional = optional
+        self.optional, self.delay = optional, delay
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         if self.fail == "pipeline":
@@ -43,7 +50,7 @@ class FakePipeline:
             retrieval_s=0.012,
         )
         for count in range(1, len(words) + 1):
-            time.sleep(0.01)
+            time.sleep(self.delay)
             answer = replace(
                 answer,
                 text=" ".join(words[:count]),

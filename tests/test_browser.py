@@ -158,3 +158,37 @@ def _upload_then_ask_with_a_follow_up(page, data_dir) -> None:
     page.get_by_role("option", name="uploads/zephyr-price-sheet.md").click()
     page.click("#doc-remove")
     wait_text(page, "#doc-status", "Removed uploads/zephyr-price-sheet.md", 120)
+
+
+def test_nothing_moves_while_the_answers_stream(page, fake_config):
+    from app import build_app
+    from tests.conftest import FakePipeline
+
+    slow = [
+        FakePipeline(name, name, "word " * 12, delay=0.25)
+        for name in COLUMNS  # about 3 s of streaming
+    ]
+    with served(build_app(slow, fake_config)) as url:
+        page.goto(url)
+
+        def layout() -> list[tuple[float, float, float, float]]:
+            boxes = [page.locator(f"#chat-{n}").bounding_box() for n in COLUMNS]
+            boxes += [page.locator(f"#stats-{n}").bounding_box() for n in COLUMNS]
+            boxes.append(page.locator("#ask").bounding_box())
+            return [
+                (round(b["x"]), round(b["y"]), round(b["width"]), round(b["height"])) for b in boxes
+            ]
+
+        page.fill("#question textarea", "What is the notice period?")
+        page.click("#ask")
+        wait_text(page, "#chat-rag", "word word")
+        during = []
+        for _ in range(5):
+            during.append(layout())
+            page.wait_for_timeout(300)
+        wait_text(page, "#stats-lora", "Cost", 30)
+        page.wait_for_function(
+            "() => !document.querySelector('#stats-base').innerText.includes('generating')"
+        )
+        assert all(sample == during[0] for sample in during)
+        assert layout() == during[0]
