@@ -77,3 +77,29 @@ def test_invalid_setting_stops_the_app_with_a_clear_message():
     assert result.returncode == 2
     assert "APP_TOP_K='lots' is not an integer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("broken", ["base", "rag", "lora"])
+def test_a_failure_inside_one_real_column_leaves_the_others_answering(
+    resources, monkeypatch, broken
+):
+    """A fault injected into each real pipeline in turn: its column shows a short message, the
+    other columns answer in full."""
+    from pipelines.registry import build_pipelines, default_names
+    from pipelines.runner import INTERNAL_ERROR, run_all
+
+    pipelines = build_pipelines(resources, default_names())
+    victim = next(p for p in pipelines if p.name == broken)
+
+    def fail(*args, **kwargs):
+        raise OSError("disk on fire")  # a bug, not a PipelineError: the user sees a short note
+
+    target = "retrieve" if broken == "rag" else "stream"
+    monkeypatch.setattr(victim, target, fail)
+    final = {}
+    for update in run_all(pipelines, "What is the capital of France?", [[], [], []]):
+        final[pipelines[update.index].name] = update
+    assert final[broken].error == INTERNAL_ERROR
+    for name, update in final.items():
+        if name != broken:
+            assert update.error is None and update.answer.done and update.answer.text
