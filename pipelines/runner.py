@@ -35,8 +35,9 @@ def run_all(
     stop = threading.Event()
 
     def work(index: int, pipeline: Pipeline) -> None:
-        stream = pipeline.stream(question, histories[index])
-        try:
+        stream = None
+        try:  # a pipeline may fail when called as well as while streaming
+            stream = pipeline.stream(question, histories[index])
             for answer in stream:
                 if stop.is_set():
                     break
@@ -47,7 +48,8 @@ def run_all(
             log.exception("pipeline %s failed", pipeline.name)
             updates.put(Update(index, error=INTERNAL_ERROR))
         finally:
-            stream.close()  # releases the model if the consumer went away mid-answer
+            if stream is not None:
+                stream.close()  # releases the model if the consumer went away mid-answer
             updates.put(index)
 
     workers = [

@@ -42,3 +42,16 @@ def test_history_reaches_each_pipeline(fake_pipelines):
     answers, _ = _final(run_all(fake_pipelines, "q", [history, [], history]))
     assert answers[0].text.endswith("(turn 2)")
     assert answers[1].text.endswith("(turn 1)")
+
+
+def test_a_pipeline_that_fails_when_called_does_not_hang_the_others(fake_pipelines):
+    class Raising:
+        name, title, optional = "x", "Raises at once", False
+
+        def stream(self, question, history=()):  # a plain function, not a generator
+            raise OSError("no such device")
+
+    pipelines = [Raising(), *fake_pipelines]
+    updates = list(run_all(pipelines, "q", [[]] * len(pipelines)))
+    assert [u.error for u in updates if u.index == 0] == [INTERNAL_ERROR]
+    assert any(u.index == 3 and u.answer and u.answer.done for u in updates)
