@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def replace_atomically(out: Path, write: Callable[[Path], object]) -> Path:
@@ -17,6 +19,16 @@ def replace_atomically(out: Path, write: Callable[[Path], object]) -> Path:
     _remove(out)
     partial.rename(out)
     return out
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`, or {} if the file is missing, unreadable or not an object
+    (a record being replaced, never written, or damaged)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _remove(path: Path) -> None:

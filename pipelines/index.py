@@ -27,7 +27,7 @@ from pipelines.config import Config
 from pipelines.core import PipelineError
 from pipelines.corpus import CorpusFile, corpus_hash, split
 from pipelines.documents import Documents, text_hash
-from pipelines.files import replace_atomically
+from pipelines.files import read_json_object, replace_atomically
 from pipelines.threads import on_all_cores
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def open_index(
     wanted = corpus_hash(files, config.chunk_size, config.chunk_overlap, config.embedder)
     name = f"{prefix}corpus-{wanted[:24]}"
     manifest = root / "current.json"
-    current = _read_manifest(manifest)
+    current = read_json_object(manifest)
     update = None
     if not _usable(client, name, current):
         settings = _settings(config)
@@ -123,7 +123,7 @@ def open_index(
                 "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
-        current = _read_manifest(manifest)
+        current = read_json_object(manifest)
     for stale in _names(client) - {name}:
         if stale.startswith(prefix):  # a shared server also holds other data folders' indexes
             client.delete_collection(stale)
@@ -301,14 +301,6 @@ def _store(client: Any, name: str, embeddings: Any) -> Any:
 
 def _names(client: Any) -> set[str]:
     return {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _write_manifest(path: Path, data: dict[str, Any]) -> None:

@@ -11,19 +11,14 @@ from typing import Any
 from pipelines.config import Config
 from pipelines.corpus import CorpusFile
 from pipelines.documents import text_hash
-from pipelines.files import replace_atomically
+from pipelines.files import read_json_object, replace_atomically
 
 log = logging.getLogger(__name__)
 
 
 def read_run(adapter_dir: str | Path) -> dict[str, Any]:
     """The adapter's run record (training time, data, scores); empty if there is none."""
-    path = Path(adapter_dir) / "run.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json_object(Path(adapter_dir) / "run.json")
 
 
 def document_hashes(files: list[CorpusFile]) -> dict[str, str]:
@@ -81,11 +76,7 @@ ACTIVE = "active.json"  # in APP_DATA_DIR/adapters: the refreshed adapter the ap
 
 def active_config(config: Config) -> Config:
     """`config` with the adapter a refresh run produced from it, if there is one."""
-    record = config.data_path / "adapters" / ACTIVE
-    try:
-        data = json.loads(record.read_text())
-    except (OSError, ValueError):
-        return config
+    data = read_json_object(config.data_path / "adapters" / ACTIVE)
     folder = Path(str(data.get("adapter", "")))
     if data.get("base_adapter") != config.adapter or not (folder / "adapter_config.json").is_file():
         return config

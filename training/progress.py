@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.files import replace_atomically
+from pipelines.files import read_json_object, replace_atomically
 
 
 class ProgressFile:
@@ -33,7 +33,4 @@ class ProgressFile:
 
 def read_progress(path: Path) -> dict[str, Any]:
     """The last progress written, or {} if there is none (or it is being replaced)."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    return read_json_object(path)
