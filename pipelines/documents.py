@@ -65,13 +65,12 @@ class Documents:
         return tuple(stats)
 
     def listing(self) -> list[DocInfo]:
-        shipped = {f.path for f in read_corpus(self.corpus)}
         infos = []
-        for file in self.files():
+        for file in self.files():  # reads each folder once; the origin needs only a stat
             if not (self.own / file.path).is_file():
                 origin = "corpus"
             else:
-                origin = "edited" if file.path in shipped else "uploaded"
+                origin = "edited" if (self.corpus / file.path).is_file() else "uploaded"
             infos.append(DocInfo(file.path, title_of(file), origin, len(file.text)))
         return infos
 
