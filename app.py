@@ -28,10 +28,12 @@ log = logging.getLogger("app")
 INTRO = """# RAG vs fine-tuning
 The same small language model answers every question three ways: **as it is**, with **retrieved
 passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
-that corpus. Compare the answers, their sources, latency and token cost."""
+that corpus. Compare the answers, their sources, latency and token cost. Two more columns can be
+switched on: RAG + LoRA, and the model **retrained** in full (every weight) on the same data."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
-RETRAIN = "python -m scripts.build_qa && python -m scripts.train_lora"
+RETRAIN = "python -m scripts.refresh_lora"
+REFRESH_FULL = "python -m scripts.refresh_lora --method full"
 SERVED = ("documents", "exports", "eval-runs")  # the data folder's folders the app serves
 
 
@@ -59,7 +61,9 @@ def build_app(
         if library is not None:
             build_documents_tab(library, config, demo)
         build_cost_tab(parts.turns, pipelines, config)
-        build_explainer_tab(parts.turns, config, documents.files)
+        build_explainer_tab(
+            parts.turns, config, documents.files, (lambda: library.config) if library else None
+        )
         build_evaluate_tab(make_pipelines or _only(pipelines), config)
         demo.load(lambda: leaderboard(votes, titles), None, [board, totals])
         if parts.notes is not None:
@@ -77,18 +81,31 @@ def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
 
 
 def column_notes(resources: Any) -> Notes:
-    """What the RAG columns search and what the LoRA columns were trained on, kept current."""
+    """What the RAG columns search and what the trained columns were trained on, kept current."""
+    from pipelines.retrained_weights import COMMAND
     from pipelines.snapshot import describe, read_run, staleness
+
+    def trained(folder: Any, retrain: str, files: list) -> str:
+        stale = staleness(read_run(folder), files)
+        note = describe(stale, len(files))
+        return note + (f" Retrain in the Documents tab or run `{retrain}`." if stale.count else "")
 
     def notes() -> dict[str, str]:
         files = resources.documents.files()
         index = resources.index()
-        stale = staleness(read_run(resources.config.adapter), files)
-        lora = describe(stale, len(files))
-        if stale.count:
-            lora += f" Retrain: `{RETRAIN}`, then restart the app."
+        lora = trained(resources.config.adapter, RETRAIN, files)
+        retrained = (
+            trained(resources.config.retrained_path, REFRESH_FULL, files)
+            if read_run(resources.config.retrained_path)
+            else f"Not trained yet: run `{COMMAND}` or use the Documents tab."
+        )
         rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
-        return {"rag": rag, "rag_lora": rag + "  \n" + lora, "lora": lora}
+        return {
+            "rag": rag,
+            "rag_lora": rag + "  \n" + lora,
+            "lora": lora,
+            "retrained": retrained,
+        }
 
     return notes
 

@@ -69,13 +69,16 @@ def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]
     return {**{n: round(mean(r[k] for r in rows), 4) for k, n in enumerate(names)}, "n": len(items)}
 
 
-def compare(engine: Engine, items: Sequence[dict], max_new_tokens: int = 32) -> dict[str, Any]:
-    """Base vs adapter on the same items: scores for both."""
+def compare(
+    variants: dict[str, tuple[Engine, bool]], items: Sequence[dict], max_new_tokens: int = 32
+) -> dict[str, Any]:
+    """Scores of each named (engine, use_adapter) variant on the same items, e.g. base vs LoRA
+    on one engine, or base vs the retrained weights on two."""
     questions = [item["question"] for item in items]
     return {
         name: score(
             greedy_answers(engine, questions, use_adapter=flag, max_new_tokens=max_new_tokens),
             items,
         )
-        for name, flag in (("base", False), ("lora", True))
+        for name, (engine, flag) in variants.items()
     }

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from pipelines.core import Answer, Message, Source, last
 from pipelines.generation import WEIGHTS_ONLY, chat, generate_answer
 from pipelines.resources import Resources
+
+if TYPE_CHECKING:
+    from pipelines.engine import Engine
+    from pipelines.openai_engine import OpenAIEngine
 
 
 class BasePipeline:
@@ -22,7 +27,7 @@ class BasePipeline:
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         started = time.perf_counter()
         yield from generate_answer(
-            self.resources.engine(),
+            self.engine(),
             self.resources.config,
             self.name,
             chat(history, question),
@@ -30,6 +35,9 @@ class BasePipeline:
             started=started,
             sources=(self.weights_source(),),
         )
+
+    def engine(self) -> Engine | OpenAIEngine:
+        return self.resources.engine()
 
     def weights_source(self) -> Source:
         return Source(document="", section="", text=WEIGHTS_ONLY)

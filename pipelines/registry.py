@@ -10,12 +10,14 @@ from pipelines.lora import LoraPipeline
 from pipelines.rag import RagPipeline
 from pipelines.rag_lora import RagLoraPipeline
 from pipelines.resources import Resources
+from pipelines.retrained import RetrainedPipeline
 
 PIPELINES: dict[str, Callable[[Resources], Pipeline]] = {
     "base": BasePipeline,
     "rag": RagPipeline,
     "lora": LoraPipeline,
     "rag_lora": RagLoraPipeline,
+    "retrained": RetrainedPipeline,
 }
 
 

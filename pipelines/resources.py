@@ -28,6 +28,8 @@ class Resources:
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
         self._engine: Engine | OpenAIEngine | None = None
+        self._retrained_lock = threading.Lock()  # loading it must not hold up the other columns
+        self._retrained: Engine | None = None
         self._embeddings: Any = None
         self._index: Index | None = None
 
@@ -49,6 +51,28 @@ class Resources:
         if old is not None and hasattr(old, "close"):
             old.close()
         log.info("now serving the adapter %s", folder)
+
+    def retrained_engine(self) -> Engine:
+        """The Retrained column's own model, loaded on first use. Raises PipelineError (saying
+        how to create them) while there are no weights; the next call looks again."""
+        with self._retrained_lock:
+            if self._retrained is None:
+                from pipelines.retrained_weights import load_retrained_engine
+
+                self._retrained = load_retrained_engine(self.config)
+            return self._retrained
+
+    def use_retrained(self, folder: str) -> None:
+        """Serve the Retrained column from `folder` (after training): loaded on its next use;
+        answers already running finish on the old weights."""
+        from dataclasses import replace
+
+        with self._retrained_lock:
+            old, self._retrained = self._retrained, None
+            self.config = replace(self.config, retrained=folder)
+        if old is not None:
+            old.close()
+        log.info("the Retrained column now serves %s", folder)
 
     def embeddings(self) -> Any:
         with self._lock:

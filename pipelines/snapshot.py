@@ -1,4 +1,5 @@
-"""What the LoRA adapter was trained on (its run.json), and how the documents moved on since."""
+"""What trained weights (the LoRA adapter, the retrained model) were trained on (their run.json),
+how the documents moved on since, and which refreshed copy the app serves."""
 
 from __future__ import annotations
 
@@ -71,23 +72,39 @@ def describe(stale: Staleness, total: int) -> str:
     return f"{head}; **since then {', '.join(p for p in parts if p)}** — retrain to catch up."
 
 
-ACTIVE = "active.json"  # in APP_DATA_DIR/adapters: the refreshed adapter the app serves
+ACTIVE = "active.json"  # the refreshed weights the app serves instead of the configured ones
+# What a refresh can replace: config field -> (folder under APP_DATA_DIR, file every copy has).
+REFRESHABLE = {
+    "adapter": ("adapters", "adapter_config.json"),
+    "retrained": ("retrained", "config.json"),
+}
+
+
+def configured_folder(config: Config, field: str) -> str:
+    return str(config.retrained_path) if field == "retrained" else config.adapter
 
 
 def active_config(config: Config) -> Config:
-    """`config` with the adapter a refresh run produced from it, if there is one."""
-    data = read_json_object(config.data_path / "adapters" / ACTIVE)
-    folder = Path(str(data.get("adapter", "")))
-    if data.get("base_adapter") != config.adapter or not (folder / "adapter_config.json").is_file():
-        return config
-    return replace(config, adapter=str(folder))
+    """`config` with the adapter and retrained weights that refresh runs produced from it."""
+    for field, (folder, marker) in REFRESHABLE.items():
+        data = read_json_object(config.data_path / folder / ACTIVE)
+        chosen = Path(str(data.get("folder", data.get("adapter", ""))))
+        configured = data.get("configured", data.get("base_adapter"))
+        if configured == configured_folder(config, field) and (chosen / marker).is_file():
+            config = replace(config, **{field: str(chosen)})
+    return config
 
 
-def write_active(data_dir: Path, adapter: Path, base_adapter: str) -> None:
-    """Make `adapter` the one served in place of `base_adapter` (from the next load)."""
+def write_active(config: Config, chosen: Path, configured: Config, field: str = "adapter") -> None:
+    """Serve `chosen` in place of the configured adapter (or retrained weights) from the next
+    load on."""
+    record = {"folder": str(chosen), "configured": configured_folder(configured, field)}
     replace_atomically(
-        data_dir / "adapters" / ACTIVE,
-        lambda partial: partial.write_text(
-            json.dumps({"adapter": str(adapter), "base_adapter": base_adapter})
-        ),
+        config.data_path / REFRESHABLE[field][0] / ACTIVE,
+        lambda partial: partial.write_text(json.dumps(record)),
     )
+
+
+def reset_active(config: Config, field: str = "adapter") -> None:
+    """Serve the configured adapter (or retrained weights) again from the next load on."""
+    (config.data_path / REFRESHABLE[field][0] / ACTIVE).unlink(missing_ok=True)

@@ -1,13 +1,15 @@
-"""Catch the LoRA adapter up with the current documents by an incremental training run.
+"""Catch trained weights up with the current documents by an incremental training run.
 
-    python -m scripts.refresh_lora [--epochs 3] [--replay 96]
-    python -m scripts.refresh_lora --reset        # serve the configured APP_ADAPTER again
+    python -m scripts.refresh_lora [--epochs 3] [--replay 96]   # the LoRA adapter
+    python -m scripts.refresh_lora --method full                # the Retrained column's weights
+    python -m scripts.refresh_lora --reset 1     # serve the configured APP_ADAPTER again
 
 Fact seeds whose evidence changed are re-anchored in the new text (training/refresh.py); the
-adapter the app serves continues training on those facts plus a replay sample of unchanged ones.
-The result goes to APP_DATA_DIR/adapters/refresh-<time>/ with its card, and becomes the adapter
-the app serves (a running app switches to it when started from its Documents tab; otherwise at
-its next start). Progress is written to APP_DATA_DIR/training/progress.json.
+weights the app serves continue training on those facts plus a replay sample of unchanged ones.
+The result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or retrained/refresh-<time>/) with its
+card, and becomes what the app serves (a running app switches to it when started from its
+Documents tab; otherwise at its next start). Progress is written to
+APP_DATA_DIR/training/progress.json.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from pipelines.config import Config
 from pipelines.documents import Documents
-from pipelines.snapshot import ACTIVE, active_config, write_active
+from pipelines.engine import Engine
+from pipelines.snapshot import active_config, configured_folder, reset_active, write_active
 from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
 from training.progress import ProgressFile
@@ -27,12 +30,14 @@ from training.qa import load_facts, read_jsonl, write_jsonl
 from training.refresh import Refresh, incremental_splits, refresh_facts
 
 log = logging.getLogger("refresh_lora")
+FIELDS = {"lora": "adapter", "full": "retrained"}  # the config field each method refreshes
 
 
 @dataclass
 class RefreshArgs:
+    method: str = "lora"  # lora = the LoRA adapter; full = the Retrained column's weights
     epochs: int = 3
-    learning_rate: float = 1e-3
+    learning_rate: float = 0.0  # 0 = half the method's default (LoRA 1e-3, full 1e-4)
     replay: int = 96  # unchanged training questions mixed in against forgetting
     repeat: int = 4  # times each changed fact's phrasings appear per epoch
     retained: int = 40  # old test questions scored before and after (forgetting)
@@ -41,7 +46,12 @@ class RefreshArgs:
     facts_dir: str = "data/facts"
     old_train: str = "data/qa/train.jsonl"
     old_test: str = "data/qa/test.jsonl"
-    reset: int = 0  # 1 = forget refreshed adapters: serve APP_ADAPTER again
+    reset: int = 0  # 1 = forget refreshed weights of --method: serve the configured ones again
+    progress: str = ""  # the JSON progress file; empty = APP_DATA_DIR/training/progress.json
+
+    def __post_init__(self) -> None:
+        if self.method not in FIELDS:
+            raise ValueError(f"--method {self.method!r}: choose one of {', '.join(FIELDS)}")
 
 
 class NothingToLearn(RuntimeError):
@@ -52,11 +62,14 @@ def main(argv: list[str] | None = None) -> None:
     setup()
     args = parse_dataclass(RefreshArgs, __doc__.splitlines()[0], argv)
     config = Config.from_env()
+    field = FIELDS[args.method]
     if args.reset:
-        (config.data_path / "adapters" / ACTIVE).unlink(missing_ok=True)
-        log.info("the app serves %s again (from its next start)", config.adapter)
+        reset_active(config, field)
+        log.info("the app serves %s again (from its next start)", configured_folder(config, field))
         return
-    progress = ProgressFile(config.data_path / "training" / "progress.json")
+    progress = ProgressFile(
+        Path(args.progress) if args.progress else config.data_path / "training" / "progress.json"
+    )
     try:
         out = on_all_cores(lambda: run(args, config, progress))
     except NothingToLearn as exc:
@@ -71,9 +84,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
-    """Train the served adapter on what changed; returns the new adapter folder, which is
-    then the one served in place of the configured APP_ADAPTER."""
-    config = active_config(configured)  # the adapter served now: a refresh builds on it
+    """Train the served weights on what changed; returns the new folder, which is then served
+    in place of the configured APP_ADAPTER (or APP_RETRAINED)."""
+    config = active_config(configured)  # the weights served now: a refresh builds on them
+    current = _current(args, config)
     progress.update("checking the fact seeds against the documents", 0, 0)
     files = Documents(config).files()
     refresh = refresh_facts(load_facts(Path(args.facts_dir)), {f.path: f.text for f in files})
@@ -96,32 +110,50 @@ def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
         refresh, read_jsonl(Path(args.old_train)), args.replay, args.repeat, args.seed
     ).items():
         write_jsonl(work / f"{split}.jsonl", rows)
-    out = _train(args, config, work, stamp, progress)
-    _record(args, config, out, refresh)
-    write_active(config.data_path, out, configured.adapter)
+    out = _train(args, config, current, work, stamp, progress)
+    _record(current, out, refresh, args.replay)
+    write_active(config, out, configured, FIELDS[args.method])
     return out
 
 
+def _current(args: RefreshArgs, config: Config) -> str:
+    """The folder of the weights served now, which the update starts from."""
+    from pipelines.retrained_weights import missing_weights
+
+    if args.method == "lora":
+        return config.adapter
+    if error := missing_weights(config.retrained_path):
+        raise NothingToLearn(f"Nothing to update: {error}")
+    return str(config.retrained_path)
+
+
 def _train(
-    args: RefreshArgs, config: Config, work: Path, stamp: str, progress: ProgressFile
+    args: RefreshArgs,
+    config: Config,
+    current: str,
+    work: Path,
+    stamp: str,
+    progress: ProgressFile,
 ) -> Path:
     from pipelines.model import load_model
     from training.card import base_model_id, write_card
-    from training.lora import TrainArgs, train
+    from training.methods import LEARNING_RATES
+    from training.trainer import TrainArgs, train
 
     progress.update("loading the model", 0, 0)
     model, tokenizer = load_model(config, dtype="float32")
     train_args = TrainArgs(
+        method=args.method,
         name=f"refresh-{stamp}",
         data_dir=str(work),
-        output_root=str(config.data_path / "adapters"),
-        learning_rate=args.learning_rate,
+        output_root=str(config.data_path / ("adapters" if args.method == "lora" else "retrained")),
+        learning_rate=args.learning_rate or LEARNING_RATES[args.method] / 2,
         epochs=args.epochs,
         patience=args.epochs,  # few, small epochs: keep the best of all of them
         seed=args.seed,
         evaluate=0,
         max_steps=args.max_steps,
-        init_adapter=config.adapter,
+        init_from=current,
     )
     result = train(
         train_args,
@@ -131,28 +163,27 @@ def _train(
         on_step=lambda step, total: progress.update("training", step, total),
     )
     progress.update("scoring new and old facts", 0, 0)
-    evaluation = _evaluate(args, config, result.output_dir, work)
+    del model  # full retraining changed it in place; scoring reloads from disk
+    evaluation = _evaluate(args, config, current, result.output_dir, work)
     write_card(train_args, result, config, evaluation)
     return result.output_dir
 
 
-def _evaluate(args: RefreshArgs, config: Config, adapter: Path, work: Path) -> dict:
+def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work: Path) -> dict:
     """New facts (phrasing 4) and a sample of the old test set, before and after the update."""
     from evaluation.batched import greedy_answers, score
-    from pipelines.engine import load_engine
-    from pipelines.model import load_model
 
     sets = {
         "new": read_jsonl(work / "test.jsonl"),
         "old": read_jsonl(Path(args.old_test))[: args.retained],
     }
     scores: dict[str, dict] = {}
-    for label, folder in (("before", config.adapter), ("after", str(adapter))):
-        model, tokenizer = load_model(config)
-        engine = load_engine(model, tokenizer, folder)
+    for label, folder in (("before", before), ("after", str(after))):
+        engine, use_adapter = _engine(args.method, config, folder)
         scores[label] = {
             name: score(
-                greedy_answers(engine, [i["question"] for i in items], use_adapter=True), items
+                greedy_answers(engine, [i["question"] for i in items], use_adapter=use_adapter),
+                items,
             )
             for name, items in sets.items()
         }
@@ -160,20 +191,35 @@ def _evaluate(args: RefreshArgs, config: Config, adapter: Path, work: Path) -> d
     return {"incremental": scores}
 
 
-def _record(args: RefreshArgs, config: Config, out: Path, refresh: Refresh) -> None:
+def _engine(method: str, config: Config, folder: str) -> tuple[Engine, bool]:
+    """An engine serving the weights in `folder`, and whether to ask it for its adapter."""
+    from dataclasses import replace
+
+    from pipelines.engine import load_engine
+    from pipelines.model import load_model
+    from pipelines.retrained_weights import load_retrained_engine
+
+    if method == "full":
+        scored = replace(config, retrained=folder, engine="transformers")  # batched generate
+        return load_retrained_engine(scored), False
+    model, tokenizer = load_model(config)
+    return load_engine(model, tokenizer, folder), True
+
+
+def _record(current: str, out: Path, refresh: Refresh, replay: int) -> None:
     """Add what changed to the run record the card wrote."""
     import json
 
     path = out / "run.json"
     run = json.loads(path.read_text())
     run["refresh"] = {
-        "from_adapter": config.adapter,
+        "from": current,
         "updated": [
             {"id": f["id"], "before": f["previous_answer"], "after": f["answer"]}
             for f in refresh.updated
         ],
         "dropped": [{"id": f["id"], "reason": reason} for f, reason in refresh.dropped],
-        "replay": args.replay,
+        "replay": replay,
     }
     path.write_text(json.dumps(run, indent=2))
 

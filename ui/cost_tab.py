@@ -123,7 +123,11 @@ def _figures(
     per_answer = {name: u.cost(price_in, price_out) for name, u in usage.items()}
     run = read_run(config.adapter)
     train_s = run.get("wall_s")
+    full = read_run(config.retrained_path)
+    full_s = full.get("wall_s")
     one_off = {name: training_cost(train_s, rate) for name in usage if "lora" in name}
+    if "retrained" in usage:
+        one_off["retrained"] = training_cost(full_s, rate)
     rows = [
         "| column | prompt tokens | completion tokens | per answer | per 1,000 | one-off |",
         "|---|---|---|---|---|---|",
@@ -146,6 +150,12 @@ def _figures(
         lines.append(
             f"**LoRA training:** {train_s / 60:.1f} min measured ({run.get('hardware', '')}) × "
             f"{rate:g} {money}/h = {format_cost(training_cost(train_s, rate), money)}, once."
+        )
+    if full_s:
+        lines.append(
+            f"**Full retraining:** {full_s / 60:.1f} min measured ({full.get('hardware', '')}) "
+            f"× {rate:g} {money}/h = {format_cost(training_cost(full_s, rate), money)}, once "
+            f"(and {full.get('saved_bytes', 0) / 1e6:,.0f} MB of weights to keep per version)."
         )
     n = None
     if "rag" in per_answer and "lora" in per_answer:

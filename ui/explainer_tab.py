@@ -13,20 +13,29 @@ import gradio as gr
 from pipelines.config import Config
 from pipelines.corpus import CorpusFile
 from pipelines.cost_model import latest_evaluation, usage_from_evaluation, usage_of
+from pipelines.retrained_weights import COMMAND as FULL
 from pipelines.snapshot import read_run, staleness
 from pipelines.transcript import Turn
+from training.compare import comparison_table
 
 Files = Callable[[], list[CorpusFile]]  # the current documents
+Served = Callable[[], Config]  # the config with the weights served now
 NOT_YET = "*not measured yet*"
 
 
-def build_explainer_tab(turns: gr.State, config: Config, files: Files) -> None:
+def build_explainer_tab(
+    turns: gr.State, config: Config, files: Files, served: Served | None = None
+) -> None:
+    """`served()` is the config with the weights served now (after refreshes), if it differs."""
     with gr.Tab("Explainer") as tab:
         body = gr.Markdown(NOT_YET, elem_id="explainer")
-    tab.select(lambda t: explainer(facts(config, files, t)), turns, body)
+    current = served or (lambda: config)
+    tab.select(lambda t: explainer(facts(config, files, t, current())), turns, body)
 
 
-def facts(config: Config, files: Files, turns: list[Turn]) -> dict[str, Any]:
+def facts(
+    config: Config, files: Files, turns: list[Turn], served: Config | None = None
+) -> dict[str, Any]:
     """Every number the explainer quotes, measured or read from measured records."""
     run = read_run(config.adapter)
     current = files()
@@ -46,7 +55,26 @@ def facts(config: Config, files: Files, turns: list[Turn]) -> dict[str, Any]:
         "general": evaluation.get("general", {}),
         "adapter_mb": _size_mb(Path(config.adapter)),
         "index_mb": _size_mb(config.data_path / "index"),
+        "methods": methods_table(config, served or config),
     }
+
+
+def methods_table(config: Config, served: Config) -> str:
+    """LoRA vs full retraining as trained (APP_ADAPTER, APP_RETRAINED), with their latest
+    incremental updates (the refreshed weights served now) where there are any."""
+    trained = {
+        "LoRA": (config.adapter, read_run(config.adapter)),
+        "full retraining": (config.retrained_path, read_run(config.retrained_path)),
+    }
+    updated = {
+        name: (folder, read_run(folder))
+        for name, folder in (("LoRA", served.adapter), ("full retraining", served.retrained_path))
+        if str(folder) != str(trained[name][0])
+    }
+    table = comparison_table(trained, updated)
+    if not trained["full retraining"][1]:
+        table += f"\n\nFull retraining not measured yet: run `{FULL}` (or use the Documents tab)."
+    return table
 
 
 def explainer(f: dict[str, Any]) -> str:
@@ -64,7 +92,10 @@ def explainer(f: dict[str, Any]) -> str:
             f"The LoRA adapter took {_num(run.get('wall_s'), '{:.0f} s')} to train "
             f"({run.get('hardware', 'hardware unknown')}, "
             f"{_num(run.get('trainable_params'), '{:,} trainable parameters')}). Full retraining "
-            "updates every parameter and costs far more per run (see the Costs tab for prices).",
+            "updates every parameter: its cost is in the table below (prices: Costs tab).",
+            "### LoRA vs full retraining, measured\nThe same script, data and splits train "
+            "both; full retraining updates every weight, LoRA a small add-on beside frozen "
+            f"weights.\n\n{f['methods']}",
             "### Overfitting and forgetting\nTraining needs a validation split and a check that "
             f"old skills survive. Validation set: {_num(run.get('sizes', {}).get('validation'))} "
             f"questions; best epoch {_num(run.get('best_epoch'))} of "

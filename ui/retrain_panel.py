@@ -1,8 +1,9 @@
-"""In the Documents tab: retrain the LoRA adapter on the changed documents, in the background.
+"""In the Documents tab: retrain on the changed documents, in the background — the LoRA adapter,
+or every weight of the Retrained column (trained in full the first time, updated after).
 
-The run is a separate process (`scripts.refresh_lora`), so the app keeps answering meanwhile;
-its progress comes from a small JSON file. When it ends the app switches to the new adapter.
-With APP_TRAINING=off the panel shows the command instead.
+Each run is a separate process (`scripts.refresh_lora`, `scripts.train_lora --method full`), so
+the app keeps answering meanwhile; its progress comes from a small JSON file. When it ends the
+app switches to the new weights. With APP_TRAINING=off the panel shows the commands instead.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +20,8 @@ import gradio as gr
 
 from pipelines.config import REPO_ROOT, Config
 from pipelines.documents import Documents
+from pipelines.retrained_weights import COMMAND as FULL
+from pipelines.retrained_weights import missing_weights
 from pipelines.snapshot import describe, read_run, staleness
 from training.progress import read_progress
 
@@ -26,49 +29,76 @@ COMMAND = "python -m scripts.refresh_lora"
 
 
 class Trainable(Protocol):
-    config: Config  # what is served now (the refreshed adapter, if any)
-    configured: Config  # as configured (APP_ADAPTER)
+    config: Config  # what is served now (refreshed weights, if any)
+    configured: Config  # as configured (APP_ADAPTER, APP_RETRAINED)
     documents: Documents
 
     def use_adapter(self, folder: str) -> None: ...
 
+    def use_retrained(self, folder: str) -> None: ...
+
 
 def build_retrain_panel(library: Trainable) -> None:
     config = library.configured
-    with gr.Accordion("Retrain the LoRA adapter on the changed documents", open=False):
+    with gr.Accordion("Retrain on the changed documents", open=False):
         status = gr.Markdown(_state(library), elem_id="retrain-status")
+        full_status = gr.Markdown(_full_state(library), elem_id="retrain-full-status")
         if config.training != "on":
             gr.Markdown(
                 f"Training in the app is switched off (`APP_TRAINING=off`). Run `{COMMAND}` "
-                "where the app's data folder is, then restart the app."
+                f"(LoRA) or `{FULL}` / `{COMMAND} --method full` (Retrained column) where the "
+                "app's data folder is, then restart the app."
             )
             return
-        start = gr.Button("Retrain in the background", elem_id="retrain")
+        with gr.Row():
+            start = gr.Button("Retrain the LoRA adapter in the background", elem_id="retrain")
+            start_full = gr.Button(
+                "Retrain every weight (Retrained column) in the background",
+                elem_id="retrain-full",
+            )
 
-    def running() -> Iterator[str]:
-        progress_path = config.data_path / "training" / "progress.json"
-        process = _launch(library, progress_path)
-        while process.poll() is None:
-            yield _progress_line(read_progress(progress_path))
-            time.sleep(1.0)
-        result = read_progress(progress_path)
-        if result.get("error") or not result.get("adapter"):
-            yield f"**Not retrained:** {result.get('error') or 'the run failed; see the log.'}"
-            return
-        yield "Loading the new adapter…"
-        library.use_adapter(result["adapter"])
-        yield _finished(library, result)
+    def lora() -> Iterator[str]:
+        yield from _run_in_background(library, ["scripts.refresh_lora"], library.use_adapter)
 
-    start.click(running, None, status, concurrency_limit=1, concurrency_id="retrain")
+    def full() -> Iterator[str]:
+        first = missing_weights(library.config.retrained_path) is not None
+        command = (
+            ["scripts.train_lora", "--method", "full"]
+            if first
+            else ["scripts.refresh_lora", "--method", "full"]
+        )
+        yield from _run_in_background(library, command, library.use_retrained)
+
+    start.click(lora, None, status, concurrency_limit=1, concurrency_id="retrain")
+    start_full.click(full, None, full_status, concurrency_limit=1, concurrency_id="retrain")
 
 
-def _launch(library: Trainable, progress_path: Path) -> subprocess.Popen:
+def _run_in_background(
+    library: Trainable, command: list[str], serve: Callable[[str], None]
+) -> Iterator[str]:
+    """Run a training command as its own process, show its progress, then serve its output."""
+    progress_path = library.configured.data_path / "training" / "progress.json"
+    process = _launch(library, progress_path, command)
+    while process.poll() is None:
+        yield _progress_line(read_progress(progress_path))
+        time.sleep(1.0)
+    result = read_progress(progress_path)
+    if result.get("error") or not result.get("adapter"):
+        yield f"**Not retrained:** {result.get('error') or 'the run failed; see the log.'}"
+        return
+    yield "Loading the new weights…"
+    serve(result["adapter"])
+    yield _finished(library, result)
+
+
+def _launch(library: Trainable, progress_path: Path, command: list[str]) -> subprocess.Popen:
     config = library.configured
     progress_path.unlink(missing_ok=True)
     env = {
         **os.environ,
         "APP_MODEL": config.model,
         "APP_ADAPTER": config.adapter,
+        "APP_RETRAINED": str(config.retrained_path),
         "APP_CORPUS_DIR": config.corpus_dir,
         "APP_DATA_DIR": config.data_dir,
     }
@@ -76,7 +106,7 @@ def _launch(library: Trainable, progress_path: Path) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as handle:
         return subprocess.Popen(
-            [sys.executable, "-m", "scripts.refresh_lora"],
+            [sys.executable, "-m", *command, "--progress", str(progress_path)],
             cwd=REPO_ROOT,
             env=env,
             stdout=handle,
@@ -86,7 +116,17 @@ def _launch(library: Trainable, progress_path: Path) -> subprocess.Popen:
 
 def _state(library: Trainable) -> str:
     files = library.documents.files()
-    return describe(staleness(read_run(library.config.adapter), files), len(files))
+    return "LoRA adapter: " + describe(
+        staleness(read_run(library.config.adapter), files), len(files)
+    )
+
+
+def _full_state(library: Trainable) -> str:
+    folder = library.config.retrained_path
+    if missing_weights(folder):
+        return f"Retrained column: no weights yet (the button trains them: `{FULL}`)."
+    files = library.documents.files()
+    return "Retrained column: " + describe(staleness(read_run(folder), files), len(files))
 
 
 def _progress_line(progress: dict[str, Any]) -> str:
@@ -99,20 +139,28 @@ def _progress_line(progress: dict[str, Any]) -> str:
 
 def _finished(library: Trainable, result: dict[str, Any]) -> str:
     run = read_run(result["adapter"])
-    changes = run.get("refresh", {}).get("updated", [])
-    learnt = "; ".join(f"{c['id']}: {c['before']} → {c['after']}" for c in changes)
-    scores = run.get("evaluation", {}).get("incremental", {})
+    full = run.get("method") == "full"
     lines = [
-        f"Retrained in {result.get('elapsed_s', 0):.0f} s; now serving "
-        f"`{Path(result['adapter']).name}`.",
-        f"Changed facts learnt: {learnt or 'none'}.",
+        f"Trained in {result.get('elapsed_s', 0):.0f} s; now serving "
+        f"`{Path(result['adapter']).name}`."
     ]
-    if scores:
+    evaluation = run.get("evaluation", {})
+    if "refresh" in run:
+        changes = run["refresh"].get("updated", [])
+        learnt = "; ".join(f"{c['id']}: {c['before']} → {c['after']}" for c in changes)
+        lines.append(f"Changed facts learnt: {learnt or 'none'}.")
+    if scores := evaluation.get("incremental"):
         before, after = scores["before"], scores["after"]
         lines.append(
             f"Changed facts answered (held-out phrasing): {before['new']['contains']:.0%} → "
             f"{after['new']['contains']:.0%}; old test questions: "
             f"{before['old']['contains']:.0%} → {after['old']['contains']:.0%} (forgetting)."
         )
-    lines.append(_state(library))
+    elif "test" in evaluation:
+        trained = evaluation["test"].get(run.get("method", "lora"), {})
+        lines.append(
+            f"Test questions answered: {trained.get('contains', 0):.0%}; forgetting on general "
+            f"knowledge: {evaluation.get('forgetting_delta', 0):+.2f}."
+        )
+    lines.append(_full_state(library) if full else _state(library))
     return "  \n".join(lines)

@@ -1,5 +1,6 @@
-"""LoRA fine-tuning on the QA dataset: loss on answer tokens only, validation every epoch,
-early stopping, fixed seeds. The best epoch's adapter is what gets saved."""
+"""Training on the QA dataset, by LoRA or by full retraining (training/methods.py): loss on answer
+tokens only, validation every epoch, early stopping, fixed seeds. The best epoch is what gets
+saved: an adapter folder (LoRA) or a whole model folder (full)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.generation import chat
+from training.methods import LEARNING_RATES, METHODS, Trainable, prepare
 from training.qa import read_jsonl
 
 log = logging.getLogger(__name__)
@@ -25,14 +27,15 @@ PROBE = 64
 class TrainArgs:
     """Hyper-parameters and paths of one training run (each is a --flag of the script)."""
 
-    name: str = "smollm2-corpus-lora"
+    method: str = "lora"  # lora = a LoRA adapter; full = retrain every weight of the model
+    name: str = ""  # output folder name; empty = smollm2-corpus-lora, or APP_RETRAINED's (full)
     data_dir: str = "data/qa"
-    output_root: str = "adapters"
+    output_root: str = ""  # empty = adapters/ (lora), APP_RETRAINED's folder (full)
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.05
     target_modules: str = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
-    learning_rate: float = 2e-3
+    learning_rate: float = 0.0  # 0 = the method's default (LoRA 2e-3, full 2e-4)
     epochs: int = 4
     batch_size: int = 16
     max_length: int = 96
@@ -42,7 +45,13 @@ class TrainArgs:
     max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
     evaluate: int = 1  # 1 = score base vs LoRA on the test and general sets for the card
     bf16: int = 1  # 1 = bfloat16 autocast for the forward pass (LoRA weights stay fp32)
-    init_adapter: str = ""  # continue training this adapter folder instead of a fresh one
+    init_from: str = ""  # continue from this adapter (lora) or weights folder (full)
+    progress: str = ""  # also write progress to this JSON file (the app's background runs)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"--method {self.method!r}: choose one of {', '.join(METHODS)}")
+        self.learning_rate = self.learning_rate or LEARNING_RATES[self.method]
 
 
 @dataclass
@@ -56,6 +65,8 @@ class TrainResult:
     wall_s: float
     trainable_params: int
     sizes: dict[str, int]
+    peak_rss_mb: float = 0.0  # the training process's peak resident memory (model load included)
+    saved_bytes: int = 0  # size on disk of the saved weights
     log_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -109,13 +120,12 @@ def _load_split(args: TrainArgs, tokenizer: Any, split: str) -> list[dict]:
     return [encode(tokenizer, i["question"], i["answers"][0], args.max_length) for i in items]
 
 
-def answer_loss(model: Any, batch: dict[str, Any], bf16: bool = False) -> Any:
+def answer_loss(causal_lm: Any, batch: dict[str, Any], bf16: bool = False) -> Any:
     """Cross-entropy on answer tokens. The vocabulary projection, a fifth of this model's
     compute, runs only at answer positions instead of at every position."""
     import torch
     import torch.nn.functional as F
 
-    causal_lm = model.get_base_model()
     device = batch["input_ids"].device.type
     with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         hidden = causal_lm.model(
@@ -127,35 +137,20 @@ def answer_loss(model: Any, batch: dict[str, Any], bf16: bool = False) -> Any:
     return F.cross_entropy(logits.float(), targets[keep])
 
 
-def mean_loss(model: Any, batches: list[dict], device: Any) -> float:
+def mean_loss(trainable: Trainable, batches: list[dict], device: Any) -> float:
     import torch
 
+    model = trainable.model
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
         for batch in batches:
             batch = {k: v.to(device) for k, v in batch.items()}
             tokens = int((batch["labels"][:, 1:] != IGNORE).sum())
-            total += float(answer_loss(model, batch)) * tokens
+            total += float(answer_loss(trainable.causal_lm, batch)) * tokens
             count += tokens
     model.train()
     return total / max(count, 1)
-
-
-def _lora_model(args: TrainArgs, model: Any) -> Any:
-    from peft import LoraConfig, PeftModel, get_peft_model
-
-    if args.init_adapter:  # an incremental update starts from the adapter's current weights
-        return PeftModel.from_pretrained(model, args.init_adapter, is_trainable=True)
-
-    lora = LoraConfig(
-        r=args.rank,
-        lora_alpha=args.alpha,
-        lora_dropout=args.dropout,
-        target_modules=args.target_modules.split(","),
-        task_type="CAUSAL_LM",
-    )
-    return get_peft_model(model, lora)
 
 
 def train(
@@ -165,13 +160,12 @@ def train(
     base_name: str = "",
     on_step: Callable[[int, int], None] | None = None,
 ) -> TrainResult:
-    """Train a LoRA adapter on `model` (left untouched: PEFT adds separate weights).
-    `base_name` is recorded in adapter_config.json as the base model; `on_step(step, total)`
-    is called after every optimiser step."""
+    """Train `model` by `args.method`: LoRA leaves it untouched (PEFT adds separate weights), full
+    retraining updates it in place. `base_name` is recorded as the base model in an adapter's
+    config; `on_step(step, total)` is called after every optimiser step."""
     import torch
     from accelerate import Accelerator
     from accelerate.utils import set_seed
-    from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
     set_seed(args.seed)
@@ -183,55 +177,32 @@ def train(
     val_batches = _batches(val_rows, args.batch_size, pad, None)
     # Training loss before and after is measured on a fixed probe of the training set.
     probe = _batches(train_rows[:PROBE], args.batch_size, pad, None)
-    peft_model = _lora_model(args, model)
-    if base_name:  # not the local cache path the weights happened to be loaded from
-        peft_model.peft_config["default"].base_model_name_or_path = base_name
-    trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+    trainable = prepare(args.method, model, tokenizer, vars(args), base_name)
+    trainable.model.to(accelerator.device)
     total_steps = math.ceil(len(train_rows) / args.batch_size) * args.epochs
     total_steps = min(total_steps, args.max_steps or total_steps)
     optimizer = torch.optim.AdamW(
-        [p for p in peft_model.parameters() if p.requires_grad], lr=args.learning_rate
+        [p for p in trainable.model.parameters() if p.requires_grad], lr=args.learning_rate
     )
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 20), total_steps)
-    peft_model, optimizer = accelerator.prepare(peft_model, optimizer)
-    device = accelerator.device
     out = Path(args.output_root) / args.name
-    rng = random.Random(args.seed)
-    first_loss = mean_loss(peft_model, probe, device)
-    rows = [_row(0, 0, first_loss, mean_loss(peft_model, val_batches, device), 0.0, started)]
-    best, best_epoch, bad, step = math.inf, 0, 0, 0
-    bar = tqdm(total=total_steps, desc="training", unit="step")
-    peft_model.train()
+    first_loss = mean_loss(trainable, probe, accelerator.device)
+    rows = [_row(0, 0, first_loss, mean_loss(trainable, val_batches, accelerator.device), 0.0, 0)]
+    loop = _Loop(args, trainable, accelerator, optimizer, schedule, total_steps, on_step)
+    best, best_epoch, bad = math.inf, 0, 0
     for epoch in range(1, args.epochs + 1):
-        running, seen = 0.0, 0
-        for batch in _batches(train_rows, args.batch_size, pad, rng):
-            batch = {k: v.to(device) for k, v in batch.items()}
-            loss = answer_loss(peft_model, batch, bool(args.bf16))
-            accelerator.backward(loss)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            running, seen, step = running + loss.item(), seen + 1, step + 1
-            bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{running / seen:.3f}")
-            if on_step:
-                on_step(step, total_steps)
-            if step >= total_steps:
-                break
-        val = mean_loss(peft_model, val_batches, device)
-        lr = schedule.get_last_lr()[0]
-        rows.append(_row(epoch, step, running / max(seen, 1), val, lr, started))
-        log.info(
-            "epoch %d: train loss %.4f, validation loss %.4f", epoch, rows[-1]["train_loss"], val
-        )
+        train_loss = loop.epoch(_batches(train_rows, args.batch_size, pad, loop.rng))
+        val = mean_loss(trainable, val_batches, accelerator.device)
+        rows.append(_row(epoch, loop.step, train_loss, val, schedule.get_last_lr()[0], started))
+        log.info("epoch %d: train loss %.4f, validation loss %.4f", epoch, train_loss, val)
         if val < best:
             best, best_epoch, bad = val, epoch, 0
-            accelerator.unwrap_model(peft_model).save_pretrained(out)
+            trainable.save(out)
         else:
             bad += 1
-        if bad >= args.patience or step >= total_steps:
+        if bad >= args.patience or loop.step >= total_steps:
             break
-    bar.close()
+    loop.close()
     _write_log(out / "training_log.csv", rows)
     return TrainResult(
         output_dir=out,
@@ -239,22 +210,78 @@ def train(
         best_epoch=best_epoch,
         best_val_loss=best,
         first_train_loss=first_loss,
-        last_train_loss=mean_loss(peft_model, probe, device),
+        last_train_loss=mean_loss(trainable, probe, accelerator.device),
         wall_s=time.perf_counter() - started,
-        trainable_params=trainable,
+        trainable_params=trainable.trainable_params,
         sizes={"train": len(train_rows), "validation": len(val_rows)},
+        peak_rss_mb=peak_rss_mb(),
+        saved_bytes=sum(f.stat().st_size for f in out.glob("*.safetensors")),
         log_rows=rows,
     )
 
 
+class _Loop:
+    """The optimiser steps of one run, counted across epochs, with a progress bar."""
+
+    def __init__(
+        self,
+        args: TrainArgs,
+        trainable: Trainable,
+        accelerator: Any,
+        optimizer: Any,
+        schedule: Any,
+        total_steps: int,
+        on_step: Callable[[int, int], None] | None,
+    ) -> None:
+        from tqdm.auto import tqdm
+
+        self.args, self.trainable, self.accelerator = args, trainable, accelerator
+        self.optimizer, self.schedule, self.total = optimizer, schedule, total_steps
+        self.on_step = on_step
+        self.rng = random.Random(args.seed)
+        self.step = 0
+        self.bar = tqdm(total=total_steps, desc=f"training ({args.method})", unit="step")
+
+    def epoch(self, batches: list[dict]) -> float:
+        """Run one epoch (or what is left of max_steps); return its mean training loss."""
+        self.trainable.model.train()
+        running, seen = 0.0, 0
+        for batch in batches:
+            if self.step >= self.total:
+                break
+            batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
+            loss = answer_loss(self.trainable.causal_lm, batch, bool(self.args.bf16))
+            self.accelerator.backward(loss)
+            self.optimizer.step()
+            self.schedule.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            running, seen, self.step = running + loss.item(), seen + 1, self.step + 1
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{running / seen:.3f}")
+            if self.on_step:
+                self.on_step(self.step, self.total)
+        return running / max(seen, 1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _row(epoch: int, step: int, train_loss: float, val_loss: float, lr: float, started: float):
+    elapsed = time.perf_counter() - started if started else 0.0
     return {
         "epoch": epoch,
         "step": step,
         "train_loss": round(train_loss, 5),
         "val_loss": round(val_loss, 5),
         "lr": lr,
-        "elapsed_s": round(time.perf_counter() - started, 1),
+        "elapsed_s": round(elapsed, 1),
     }
 
 

@@ -1,0 +1,22 @@
+"""Retrained column (optional): the same architecture with every weight retrained on the corpus
+questions — a second model in this process, loaded from APP_RETRAINED on first use."""
+
+from __future__ import annotations
+
+from pipelines.base import BasePipeline
+from pipelines.core import Source
+from pipelines.engine import Engine
+from pipelines.generation import WEIGHTS_ONLY
+
+
+class RetrainedPipeline(BasePipeline):
+    name = "retrained"
+    title = "Retrained (full)"
+    optional = True
+
+    def engine(self) -> Engine:
+        return self.resources.retrained_engine()
+
+    def weights_source(self) -> Source:
+        folder = self.resources.config.retrained_path.name
+        return Source(document="", section="", text=f"{WEIGHTS_ONLY} Retrained weights: {folder}.")

@@ -1,0 +1,92 @@
+"""The Retrained column's weights: a whole model folder (safetensors) written by full-parameter
+training, loaded lazily as a second model beside the base. They are never committed (540 MB in
+fp32 for the default model), so until they exist the column says how to create them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pipelines.config import Config
+from pipelines.core import PipelineError
+from pipelines.engine import Engine
+
+log = logging.getLogger(__name__)
+
+COMMAND = "python -m scripts.train_lora --method full"
+NO_ADAPTER = "the Retrained column has no adapter: all of its weights were trained"
+
+
+def missing_weights(folder: Path) -> str | None:
+    """Why `folder` holds no retrained weights to serve (with the way to create them), or None."""
+    if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):
+        return None
+    return (
+        f"No retrained weights at {folder} yet. Create them with `{COMMAND}` (about 15 minutes "
+        "on 2 CPU cores, 540 MB on disk), or with “Train the Retrained column” in the Documents "
+        "tab; then ask again. The other columns do not need them."
+    )
+
+
+def load_retrained_engine(config: Config) -> Engine:
+    """An engine on its own copy of the weights in APP_RETRAINED (never the base model's), by
+    the engine that serves the other columns where it can (llama.cpp for a .gguf APP_MODEL)."""
+    folder = config.retrained_path
+    error = missing_weights(folder)
+    if error:
+        raise PipelineError(error)
+    if config.serving_engine == "llama.cpp":
+        try:
+            return _llama_engine(config, folder)
+        except Exception:  # the column still works, more slowly
+            log.exception("the retrained weights do not convert for llama.cpp; transformers serves")
+    return _torch_engine(config, folder)
+
+
+def _torch_engine(config: Config, folder: Path) -> Engine:
+    from transformers import AutoModelForCausalLM
+
+    from pipelines.engine import torch_engine
+    from pipelines.model import resolve_dtype, tokenizer_of
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            str(folder),
+            dtype=resolve_dtype(config.dtype),
+            use_safetensors=True,  # never a pickle
+            trust_remote_code=False,
+        )
+        tokenizer = tokenizer_of(str(folder))
+    except Exception as exc:  # broken or foreign weights: only this column fails
+        log.exception("the retrained weights at %s do not load", folder)
+        raise PipelineError(f"The retrained weights at {folder} do not load: {exc}") from exc
+    model.eval()
+    log.info("retrained weights loaded from %s", folder)
+    return torch_engine(model, tokenizer, NO_ADAPTER, config.max_batch, config.threads)
+
+
+def _llama_engine(config: Config, folder: Path) -> Engine:
+    """llama.cpp on the base GGUF with the retrained weights written in (converted once, kept
+    under the data folder), so this column decodes as fast as the others."""
+    from pipelines.files import replace_atomically
+    from pipelines.gguf_weights import with_weights
+    from pipelines.llama_backend import LlamaRows
+    from pipelines.model import cpu_has_bf16, fingerprint, tokenizer_of
+
+    dtype = config.dtype if config.dtype != "auto" else "bfloat16" if cpu_has_bf16() else "float32"
+    stamp = fingerprint(sorted(folder.glob("*.safetensors"))[0])
+    out = config.data_path / "models" / f"retrained-{folder.name}-{stamp}.{dtype}.gguf"
+    if not out.is_file():
+        source = Path(config.model)
+        replace_atomically(out, lambda partial: with_weights(source, folder, partial, dtype))
+    tokenizer = tokenizer_of(str(folder))
+    rows = LlamaRows(str(out), None, config.max_batch, threads=config.threads or None)
+    return Engine(
+        tokenizer,
+        rows,
+        eos_ids=rows.eos_ids | {tokenizer.eos_token_id},
+        context_window=rows.context_window,
+        adapter_error=NO_ADAPTER,
+        max_batch=config.max_batch,
+        label=f"llama.cpp, {out.name}",
+    )
