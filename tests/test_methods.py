@@ -109,7 +109,7 @@ def test_the_comparison_table_puts_each_measurement_side_by_side(tmp_path):
     assert rows["test exact match"].endswith("| 19.0% | 19.0% |")
     assert rows["forgetting delta (general knowledge, trained − base)"].endswith("| -0.560 |")
     assert rows["incremental update: old test questions answered"].endswith(
-        f"| {MISSING} | 15% → 10% |"
+        f"| {MISSING} | 15.0% → 10.0% |"
     )
 
 

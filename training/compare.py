@@ -26,7 +26,7 @@ def _incremental(run: dict[str, Any], part: str) -> str:
     scores = run.get("evaluation", {}).get("incremental")
     if not scores:
         return MISSING
-    return f"{scores['before'][part]['contains']:.0%} → {scores['after'][part]['contains']:.0%}"
+    return f"{scores['before'][part]['contains']:.1%} → {scores['after'][part]['contains']:.1%}"
 
 
 ROWS: list[tuple[str, Any]] = [
