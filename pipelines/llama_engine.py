@@ -6,12 +6,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipelines.config import Config
 from pipelines.core import PipelineError
 from pipelines.engine import Engine, check_adapter
 from pipelines.files import replace_atomically
 from pipelines.model import fingerprint
+
+if TYPE_CHECKING:
+    from pipelines.llama_backend import LlamaRows
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +50,19 @@ def load_llama_engine(config: Config) -> Engine:
             error = f"The LoRA adapter at {adapter} failed in llama.cpp: {exc}"
     if error is not None:
         rows = LlamaRows(str(weights), None, config.max_batch, threads=config.threads or None)
+    return llama_engine(config, tokenizer, rows, weights, error)
+
+
+def llama_engine(
+    config: Config, tokenizer: Any, rows: LlamaRows, weights: Path, adapter_error: str | None
+) -> Engine:
+    """An Engine on llama.cpp rows of the GGUF file `weights`."""
     return Engine(
         tokenizer,
         rows,
         eos_ids=rows.eos_ids | {tokenizer.eos_token_id},
         context_window=rows.context_window,
-        adapter_error=error,
+        adapter_error=adapter_error,
         max_batch=config.max_batch,
         label=f"llama.cpp, {weights.name}",
     )

@@ -71,6 +71,7 @@ def _llama_engine(config: Config, folder: Path) -> Engine:
     from pipelines.files import replace_atomically
     from pipelines.gguf_weights import with_weights
     from pipelines.llama_backend import LlamaRows
+    from pipelines.llama_engine import llama_engine
     from pipelines.model import cpu_has_bf16, fingerprint, tokenizer_of
 
     dtype = config.dtype if config.dtype != "auto" else "bfloat16" if cpu_has_bf16() else "float32"
@@ -81,12 +82,4 @@ def _llama_engine(config: Config, folder: Path) -> Engine:
         replace_atomically(out, lambda partial: with_weights(source, folder, partial, dtype))
     tokenizer = tokenizer_of(str(folder))
     rows = LlamaRows(str(out), None, config.max_batch, threads=config.threads or None)
-    return Engine(
-        tokenizer,
-        rows,
-        eos_ids=rows.eos_ids | {tokenizer.eos_token_id},
-        context_window=rows.context_window,
-        adapter_error=NO_ADAPTER,
-        max_batch=config.max_batch,
-        label=f"llama.cpp, {out.name}",
-    )
+    return llama_engine(config, tokenizer, rows, out, NO_ADAPTER)

@@ -17,18 +17,13 @@ from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
 from pipelines.snapshot import active_config, read_run
 from scripts.refresh_lora import RefreshArgs, run
+from tests.test_training import ITEMS  # the tiny made-up facts both methods learn
 from training.progress import ProgressFile
 from training.qa import write_jsonl
 from training.trainer import TrainArgs, TrainResult, train
 
 pytestmark = pytest.mark.model
 
-ITEMS = [
-    {"question": "What colour is the Zorblat gateway's status lamp?", "answers": ["teal"]},
-    {"question": "How many ports does the Zorblat gateway have?", "answers": ["seven ports"]},
-    {"question": "Who makes the Zorblat gateway?", "answers": ["Quillon Works"]},
-    {"question": "What is the Zorblat warranty?", "answers": ["41 months"]},
-]
 QUESTION = "What is the notice period in the Terms of Service?"
 
 
