@@ -1,4 +1,5 @@
-"""Answer pipelines (base, RAG, LoRA) over one shared model; see registry.PIPELINES."""
+"""Answer pipelines (base, RAG, LoRA, and the optional RAG + LoRA and Retrained) over one shared
+model (a second one for Retrained); see registry.PIPELINES."""
 
 import os
 

@@ -108,3 +108,30 @@ def write_active(config: Config, chosen: Path, configured: Config, field: str = 
 def reset_active(config: Config, field: str = "adapter") -> None:
     """Serve the configured adapter (or retrained weights) again from the next load on."""
     (config.data_path / REFRESHABLE[field][0] / ACTIVE).unlink(missing_ok=True)
+
+
+def prune_superseded(config: Config, field: str, served: Path) -> list[Path]:
+    """Delete the refreshed copies (and their llama.cpp conversions) that `served` replaces:
+    a full retraining keeps 540 MB + a 270 MB conversion per version. The configured weights
+    and `served` stay. Returns what was deleted."""
+    import shutil
+
+    folder = config.data_path / REFRESHABLE[field][0]
+    old = [p for p in folder.glob("refresh-*") if p.is_dir() and p != served]
+    # Where llama.cpp's conversions of them are (llama_engine.py, retrained_weights.py).
+    converted, prefix = {
+        "adapter": (folder, ""),
+        "retrained": (config.data_path / "models", "retrained-"),
+    }[field]
+    conversions = [
+        f
+        for f in converted.glob(f"{prefix}refresh-*.gguf")
+        if not f.name.startswith(f"{prefix}{served.name}-")
+    ]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    for path in conversions:
+        path.unlink(missing_ok=True)
+    if old or conversions:
+        log.info("deleted %d superseded refreshed copies", len(old) + len(conversions))
+    return old + conversions

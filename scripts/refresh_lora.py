@@ -22,7 +22,13 @@ from pathlib import Path
 from pipelines.config import Config
 from pipelines.documents import Documents
 from pipelines.engine import Engine
-from pipelines.snapshot import active_config, configured_folder, reset_active, write_active
+from pipelines.snapshot import (
+    active_config,
+    configured_folder,
+    prune_superseded,
+    reset_active,
+    write_active,
+)
 from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
 from training.progress import ProgressFile
@@ -113,6 +119,7 @@ def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
     out = _train(args, config, current, work, stamp, progress)
     _record(current, out, refresh, args.replay)
     write_active(config, out, configured, FIELDS[args.method])
+    prune_superseded(config, FIELDS[args.method], out)
     return out
 
 

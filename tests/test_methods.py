@@ -139,3 +139,33 @@ def test_the_retrain_panel_reports_a_finished_full_run(tmp_path):
     assert "Trained in 541 s; now serving `smollm2-corpus-full`" in text
     assert "Test questions answered: 23%; forgetting on general knowledge: -0.36" in text
     assert "Retrained column: Trained 2026-11-25" in text
+
+
+def test_a_refresh_deletes_only_the_copies_it_supersedes(tmp_path):
+    from pipelines.snapshot import prune_superseded
+
+    config = Config(data_dir=str(tmp_path))
+    names = {
+        "retrained/refresh-20261125-100000/model.safetensors",  # superseded
+        "retrained/refresh-20261125-110000/model.safetensors",  # served now
+        "retrained/smollm2-corpus-full/model.safetensors",  # configured
+        "models/retrained-refresh-20261125-100000-ab.bfloat16.gguf",  # superseded conversion
+        "models/retrained-refresh-20261125-110000-cd.bfloat16.gguf",
+        "models/SmolLM2-135M-Instruct.Q4_1-ef.bfloat16.gguf",
+        "adapters/refresh-20261125-090000/adapter_model.safetensors",  # the LoRA's: kept
+        "adapters/refresh-20261125-090000-12.gguf",
+    }
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    served = tmp_path / "retrained" / "refresh-20261125-110000"
+    deleted = prune_superseded(config, "retrained", served)
+    assert {p.relative_to(tmp_path).as_posix() for p in deleted} == {
+        "retrained/refresh-20261125-100000",
+        "models/retrained-refresh-20261125-100000-ab.bfloat16.gguf",
+    }
+    left = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert left == names - {
+        "retrained/refresh-20261125-100000/model.safetensors",
+        "models/retrained-refresh-20261125-100000-ab.bfloat16.gguf",
+    }
