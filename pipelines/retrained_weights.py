@@ -14,17 +14,20 @@ from pipelines.engine import Engine
 log = logging.getLogger(__name__)
 
 COMMAND = "python -m scripts.train_lora --method full"
+BUTTON = "Retrain every weight (Retrained column)"  # its label in the Documents tab
 NO_ADAPTER = "the Retrained column has no adapter: all of its weights were trained"
 
 
-def missing_weights(folder: Path) -> str | None:
-    """Why `folder` holds no retrained weights to serve (with the way to create them), or None."""
+def missing_weights(folder: Path, in_app: bool = False) -> str | None:
+    """Why `folder` holds no retrained weights to serve (with the way to create them: also the
+    Documents tab's button where the app may train, `in_app`), or None."""
     if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):
         return None
+    button = f", or with “{BUTTON}” in the Documents tab" if in_app else ""
     return (
-        f"No retrained weights at {folder} yet. Create them with `{COMMAND}` (about 15 minutes "
-        "on 2 CPU cores, 540 MB on disk), or with “Train the Retrained column” in the Documents "
-        "tab; then ask again. The other columns do not need them."
+        f"No retrained weights at {folder} yet. Create them with `{COMMAND}` (about 10 minutes "
+        f"on 2 CPU cores, 540 MB on disk){button}; then ask again. The other columns do not "
+        "need them."
     )
 
 
@@ -32,7 +35,7 @@ def load_retrained_engine(config: Config) -> Engine:
     """An engine on its own copy of the weights in APP_RETRAINED (never the base model's), by
     the engine that serves the other columns where it can (llama.cpp for a .gguf APP_MODEL)."""
     folder = config.retrained_path
-    error = missing_weights(folder)
+    error = missing_weights(folder, in_app=config.training == "on")
     if error:
         raise PipelineError(error)
     if config.serving_engine == "llama.cpp":

@@ -51,6 +51,11 @@ def test_the_retrained_column_says_how_to_create_its_weights_and_loads_nothing(t
     assert "python -m scripts.train_lora --method full" in message
     assert str(tmp_path / "retrained" / "smollm2-corpus-full") in message
     assert resources._engine is None and resources._retrained is None  # the base is not loaded
+    assert "Retrain every weight" in message  # the Documents tab's button, where it exists
+    off = Resources(Config(data_dir=str(tmp_path), training="off"))
+    with pytest.raises(PipelineError) as error:
+        RetrainedPipeline(off).answer("What is the notice period?")
+    assert "Documents tab" not in str(error.value)  # APP_TRAINING=off hides the button
 
 
 def test_weights_that_are_not_a_model_are_refused_with_a_message(tmp_path):

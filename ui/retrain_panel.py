@@ -20,8 +20,8 @@ import gradio as gr
 
 from pipelines.config import REPO_ROOT, Config
 from pipelines.documents import Documents
+from pipelines.retrained_weights import BUTTON, missing_weights
 from pipelines.retrained_weights import COMMAND as FULL
-from pipelines.retrained_weights import missing_weights
 from pipelines.snapshot import describe, read_run, staleness
 from training.progress import read_progress
 
@@ -52,10 +52,7 @@ def build_retrain_panel(library: Trainable) -> None:
             return
         with gr.Row():
             start = gr.Button("Retrain the LoRA adapter in the background", elem_id="retrain")
-            start_full = gr.Button(
-                "Retrain every weight (Retrained column) in the background",
-                elem_id="retrain-full",
-            )
+            start_full = gr.Button(f"{BUTTON} in the background", elem_id="retrain-full")
 
     def lora() -> Iterator[str]:
         yield from _run_in_background(library, ["scripts.refresh_lora"], library.use_adapter)
