@@ -31,6 +31,22 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def safetensors_files(folder: Path) -> list[Path]:
+    """The .safetensors files of a saved model or adapter (a large model is saved in shards)."""
+    return sorted(folder.glob("*.safetensors"))
+
+
+def read_safetensors(folder: Path, framework: str = "pt") -> dict[str, Any]:
+    """Every tensor saved in `folder`, as torch tensors ("pt") or numpy arrays ("numpy")."""
+    from safetensors import safe_open
+
+    state: dict[str, Any] = {}
+    for shard in safetensors_files(folder):
+        with safe_open(str(shard), framework=framework) as weights:
+            state.update({name: weights.get_tensor(name) for name in weights.keys()})  # noqa: SIM118
+    return state
+
+
 def _remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path)

@@ -36,9 +36,10 @@ def with_weights(source: Path, folder: Path, out: Path, dtype: str) -> Path:
     the transformers model in `folder` instead — the same architecture, retrained."""
     import gguf
 
+    from pipelines.files import read_safetensors
     from pipelines.gguf_lora import permute
 
-    trained = _safetensors(folder)
+    trained = read_safetensors(folder, framework="numpy")
     reader = gguf.GGUFReader(str(source))
     arch = str(reader.fields["general.architecture"].contents())
     kind = next(k for k, name in gguf.MODEL_ARCH_NAMES.items() if name == arch)
@@ -68,15 +69,6 @@ def with_weights(source: Path, folder: Path, out: Path, dtype: str) -> Path:
     _rewrite(source, out, dtype, values)
     log.info("wrote the weights of %s into %s (%s)", folder, out, TYPES[dtype])
     return out
-
-
-def _safetensors(folder: Path) -> dict:
-    from safetensors.numpy import load_file
-
-    state: dict = {}
-    for shard in sorted(folder.glob("*.safetensors")):
-        state.update(load_file(str(shard)))
-    return state
 
 
 def _rewrite(source: Path, out: Path, dtype: str, values: Callable[[Any, list[int]], Any]) -> None:

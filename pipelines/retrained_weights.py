@@ -10,6 +10,7 @@ from pathlib import Path
 from pipelines.config import Config
 from pipelines.core import PipelineError
 from pipelines.engine import Engine
+from pipelines.files import safetensors_files
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ NO_ADAPTER = "the Retrained column has no adapter: all of its weights were train
 def missing_weights(folder: Path, in_app: bool = False) -> str | None:
     """Why `folder` holds no retrained weights to serve (with the way to create them: also the
     Documents tab's button where the app may train, `in_app`), or None."""
-    if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):
+    if (folder / "config.json").is_file() and safetensors_files(folder):
         return None
     button = f", or with “{BUTTON}” in the Documents tab" if in_app else ""
     return (
@@ -78,7 +79,7 @@ def _llama_engine(config: Config, folder: Path) -> Engine:
     from pipelines.model import cpu_has_bf16, fingerprint, tokenizer_of
 
     dtype = config.dtype if config.dtype != "auto" else "bfloat16" if cpu_has_bf16() else "float32"
-    stamp = fingerprint(sorted(folder.glob("*.safetensors"))[0])
+    stamp = fingerprint(safetensors_files(folder)[0])
     out = config.data_path / "models" / f"retrained-{folder.name}-{stamp}.{dtype}.gguf"
     if not out.is_file():
         source = Path(config.model)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipelines.files import safetensors_files
+
 MISSING = "—"
 
 
@@ -13,7 +15,7 @@ def weights_mb(folder: str | Path, run: dict[str, Any]) -> float | None:
     """Size on disk of the trained weights: from the record, else measured in the folder."""
     if run.get("saved_bytes"):
         return run["saved_bytes"] / 1e6
-    files = list(Path(folder).glob("*.safetensors"))
+    files = safetensors_files(Path(folder))
     return sum(f.stat().st_size for f in files) / 1e6 if files else None
 
 

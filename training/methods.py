@@ -76,11 +76,9 @@ def _full(model: Any, tokenizer: Any, init_from: str) -> Trainable:
 
 def _load_into(model: Any, folder: Path) -> None:
     """Copy the weights saved in `folder` (safetensors, possibly sharded) into `model`."""
-    from safetensors.torch import load_file
+    from pipelines.files import read_safetensors
 
-    state: dict[str, Any] = {}
-    for shard in sorted(folder.glob("*.safetensors")):
-        state.update(load_file(str(shard)))
+    state = read_safetensors(folder)
     if not state:
         raise ValueError(f"no .safetensors weights in {folder}")
     missing, unexpected = model.load_state_dict(state, strict=False)

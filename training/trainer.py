@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.files import safetensors_files
 from pipelines.generation import chat
 from training.methods import LEARNING_RATES, METHODS, Trainable, prepare
 from training.qa import read_jsonl
@@ -215,7 +216,7 @@ def train(
         trainable_params=trainable.trainable_params,
         sizes={"train": len(train_rows), "validation": len(val_rows)},
         peak_rss_mb=peak_rss_mb(),
-        saved_bytes=sum(f.stat().st_size for f in out.glob("*.safetensors")),
+        saved_bytes=sum(f.stat().st_size for f in safetensors_files(out)),
         log_rows=rows,
     )
 
