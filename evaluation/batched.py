@@ -11,6 +11,7 @@ from statistics import mean
 from typing import Any
 
 from evaluation.metrics import answer_scores
+from pipelines.config import Config
 from pipelines.engine import ADAPTER, BASE, Engine
 from pipelines.generation import chat
 
@@ -60,6 +61,24 @@ def greedy_answers(
     finally:
         tokenizer.padding_side = side
     return answers
+
+
+def trained_engine(method: str, config: Config, folder: str) -> tuple[Engine, bool]:
+    """An engine to score the weights `method` trained into `folder`, and whether to ask it for
+    its adapter: the base model with the LoRA, or the retrained model, both in transformers
+    (`greedy_answers` batches through its generate())."""
+    from dataclasses import replace
+
+    from pipelines.engine import load_engine
+    from pipelines.model import load_model
+    from pipelines.retrained_weights import load_retrained_engine
+
+    if method == "full":
+        return load_retrained_engine(
+            replace(config, retrained=folder, engine="transformers")
+        ), False
+    model, tokenizer = load_model(config)
+    return load_engine(model, tokenizer, folder), True
 
 
 def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pipelines.config import Config
 from pipelines.documents import Documents
-from pipelines.engine import Engine
 from pipelines.snapshot import (
+    REFRESHABLE,
     active_config,
     configured_folder,
     prune_superseded,
@@ -153,7 +153,7 @@ def _train(
         method=args.method,
         name=f"refresh-{stamp}",
         data_dir=str(work),
-        output_root=str(config.data_path / ("adapters" if args.method == "lora" else "retrained")),
+        output_root=str(config.data_path / REFRESHABLE[FIELDS[args.method]][0]),
         learning_rate=args.learning_rate or LEARNING_RATES[args.method] / 2,
         epochs=args.epochs,
         patience=args.epochs,  # few, small epochs: keep the best of all of them
@@ -178,7 +178,7 @@ def _train(
 
 def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work: Path) -> dict:
     """New facts (phrasing 4) and a sample of the old test set, before and after the update."""
-    from evaluation.batched import greedy_answers, score
+    from evaluation.batched import greedy_answers, score, trained_engine
 
     sets = {
         "new": read_jsonl(work / "test.jsonl"),
@@ -186,7 +186,7 @@ def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work:
     }
     scores: dict[str, dict] = {}
     for label, folder in (("before", before), ("after", str(after))):
-        engine, use_adapter = _engine(args.method, config, folder)
+        engine, use_adapter = trained_engine(args.method, config, folder)
         scores[label] = {
             name: score(
                 greedy_answers(engine, [i["question"] for i in items], use_adapter=use_adapter),
@@ -196,21 +196,6 @@ def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work:
         }
         engine.close()
     return {"incremental": scores}
-
-
-def _engine(method: str, config: Config, folder: str) -> tuple[Engine, bool]:
-    """An engine serving the weights in `folder`, and whether to ask it for its adapter."""
-    from dataclasses import replace
-
-    from pipelines.engine import load_engine
-    from pipelines.model import load_model
-    from pipelines.retrained_weights import load_retrained_engine
-
-    if method == "full":
-        scored = replace(config, retrained=folder, engine="transformers")  # batched generate
-        return load_retrained_engine(scored), False
-    model, tokenizer = load_model(config)
-    return load_engine(model, tokenizer, folder), True
 
 
 def _record(current: str, out: Path, refresh: Refresh, replay: int) -> None:

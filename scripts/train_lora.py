@@ -18,9 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evaluation.batched import compare
+from evaluation.batched import compare, trained_engine
 from pipelines.config import REPO_ROOT, Config
-from pipelines.engine import Engine, load_engine
+from pipelines.engine import Engine
 from pipelines.model import load_model
 from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
@@ -34,17 +34,14 @@ log = logging.getLogger("train_lora")
 
 def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[Engine, bool]]:
     """The base model and the trained one, reloaded from disk as the app loads them."""
-    model, tokenizer = load_model(config)
-    if args.method == "lora":
-        engine = load_engine(model, tokenizer, str(out))
-        return {"base": (engine, False), "lora": (engine, True)}
+    engine, use_adapter = trained_engine(args.method, config, str(out))
+    if use_adapter:  # the LoRA's engine answers for the base too, without the adapter
+        return {"base": (engine, False), args.method: (engine, True)}
     from pipelines.engine import torch_engine
-    from pipelines.retrained_weights import load_retrained_engine
 
-    # Scored by transformers, like the base and the LoRA (batched generate).
-    retrained = load_retrained_engine(replace(config, retrained=str(out), engine="transformers"))
+    model, tokenizer = load_model(config)
     base = torch_engine(model, tokenizer, "the base model alone")
-    return {"base": (base, False), "full": (retrained, False)}
+    return {"base": (base, False), args.method: (engine, False)}
 
 
 def evaluate(args: TrainArgs, config: Config, out: Path) -> dict[str, Any]:
