@@ -85,18 +85,19 @@ def column_notes(resources: Any) -> Notes:
     from pipelines.retrained_weights import COMMAND
     from pipelines.snapshot import describe, read_run, staleness
 
-    def trained(folder: Any, retrain: str, files: list) -> str:
-        stale = staleness(read_run(folder), files)
+    def trained(run: dict, retrain: str, files: list) -> str:
+        stale = staleness(run, files)
         note = describe(stale, len(files))
         return note + (f" Retrain in the Documents tab or run `{retrain}`." if stale.count else "")
 
     def notes() -> dict[str, str]:
         files = resources.documents.files()
         index = resources.index()
-        lora = trained(resources.config.adapter, RETRAIN, files)
+        lora = trained(read_run(resources.config.adapter), RETRAIN, files)
+        full_run = read_run(resources.config.retrained_path)
         retrained = (
-            trained(resources.config.retrained_path, REFRESH_FULL, files)
-            if read_run(resources.config.retrained_path)
+            trained(full_run, REFRESH_FULL, files)
+            if full_run
             else f"Not trained yet: run `{COMMAND}` or use the Documents tab."
         )
         rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
