@@ -4,6 +4,10 @@ One model, two contexts: one plain, one with the LoRA adapter (llama.cpp sets ad
 context, so a row with the adapter and a row without cannot share a pass). Each row is a
 sequence in its context's key/value cache; a step decodes every plain row in one pass and every
 adapter row in a second pass.
+
+Each context also keeps the key/value entries of its last few prompts: a new prompt that starts
+like one of them (the RAG instructions, the conversation so far in a follow-up question) copies
+that part instead of reading it again, and is read only from where it differs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pipelines.engine import ADAPTER
 
 log = logging.getLogger(__name__)
 
+MIN_REUSE = 8  # fewer tokens in common are read again rather than copied
+
 
 @dataclass(eq=False)
 class _Seq:
@@ -27,8 +33,27 @@ class _Seq:
     position: int = 0
 
 
+@dataclass
+class _Cached:
+    """A prompt read before, and its key/value entries (llama.cpp's sequence state)."""
+
+    ids: list[int]
+    state: Any  # ctypes byte array
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class _Context:
-    def __init__(self, model: Any, n_ctx: int, max_seqs: int, threads: int, lora: Any) -> None:
+    def __init__(
+        self, model: Any, n_ctx: int, max_seqs: int, threads: int, lora: Any, cache_bytes: int
+    ) -> None:
         import llama_cpp as lc
 
         params = lc.llama_context_default_params()
@@ -50,9 +75,53 @@ class _Context:
         self.memory = lc.llama_get_memory(self.ctx)
         self.free = list(range(max_seqs))
         self.batch = lc.llama_batch_init(512, 0, 1)
+        self.cache_bytes = cache_bytes
+        self.cache: list[_Cached] = []  # least recently used first
+
+    def start(self, ids: list[int]) -> tuple[int, int]:
+        """A free sequence that already holds the longest cached beginning of `ids` (the last
+        token is always left to read, for its logits): (sequence, tokens it holds)."""
+        import llama_cpp as lc
+
+        if not self.free:
+            raise RuntimeError("no free sequence slot")
+        seq = self.free.pop()
+        best = max(self.cache, key=lambda c: common_prefix(c.ids, ids), default=None)
+        reused = min(common_prefix(best.ids, ids), len(ids) - 1) if best else 0
+        if best is None or reused < MIN_REUSE:
+            return seq, 0
+        if not lc.llama_state_seq_set_data(self.ctx, best.state, len(best.state), seq):
+            lc.llama_memory_seq_rm(self.memory, seq, -1, -1)
+            return seq, 0  # no room in one piece: read the whole prompt
+        lc.llama_memory_seq_rm(self.memory, seq, reused, -1)
+        self.cache.remove(best)
+        self.cache.append(best)
+        return seq, reused
+
+    def remember(self, seq: int, ids: list[int]) -> None:
+        """Keep a copy of the prompt just read (all `seq` holds) for later prompts; it replaces
+        the prompts it extends and, past `cache_bytes`, the least recently used."""
+        import llama_cpp as lc
+
+        size = lc.llama_state_seq_get_size(self.ctx, seq)
+        if size > self.cache_bytes:
+            return
+        state = (ctypes.c_uint8 * size)()
+        if lc.llama_state_seq_get_data(self.ctx, state, size, seq) != size:
+            return
+        self.cache = [c for c in self.cache if common_prefix(c.ids, ids) < len(c.ids)]
+        self.cache.append(_Cached(list(ids), state))
+        while sum(len(c.state) for c in self.cache) > self.cache_bytes:
+            self.cache.pop(0)
 
     def decode(self, items: list[tuple[int, int, int, bool]]) -> None:
-        """Decode (token, position, sequence, wants logits) items, at most 512, in one pass."""
+        """Decode (token, position, sequence, wants logits) items, at most 512, in one pass.
+        When the key/value cache is full, the cached prompts make room and it tries again."""
+        status = self._decode(items)
+        if status != 0:
+            raise RuntimeError(f"llama.cpp decode failed ({status}); the cache may be full")
+
+    def _decode(self, items: list[tuple[int, int, int, bool]]) -> int:
         import llama_cpp as lc
 
         batch = self.batch
@@ -63,9 +132,7 @@ class _Context:
             batch.n_seq_id[i] = 1
             batch.seq_id[i][0] = seq
             batch.logits[i] = logits
-        status = lc.llama_decode(self.ctx, batch)
-        if status != 0:
-            raise RuntimeError(f"llama.cpp decode failed ({status}); the cache may be full")
+        return lc.llama_decode(self.ctx, batch)
 
     def logits(self, i: int, n_vocab: int) -> Any:
         import llama_cpp as lc
@@ -91,6 +158,7 @@ class LlamaRows:
         max_batch: int,
         n_ctx: int = 8192,
         threads: int | None = None,
+        cache_mb: int = 48,
     ) -> None:
         import llama_cpp as lc
 
@@ -113,22 +181,24 @@ class LlamaRows:
             self.lora = lc.llama_adapter_lora_init(self.model, lora_gguf.encode())
             if not self.lora:
                 raise RuntimeError(f"llama.cpp could not load the LoRA adapter {lora_gguf}")
-        self.plain = _Context(self.model, n_ctx, max_batch, threads, None)
+        self.plain = _Context(self.model, n_ctx, max_batch, threads, None, cache_mb << 20)
         self.adapted = (
-            _Context(self.model, n_ctx, max_batch, threads, self.lora) if self.lora else None
+            _Context(self.model, n_ctx, max_batch, threads, self.lora, cache_mb << 20)
+            if self.lora
+            else None
         )
         self.rows: list[_Seq] = []
+        self.reused_tokens = 0  # prompt tokens copied from the cache instead of read
 
     def prefill(self, request: Request) -> Any:
         context = self.adapted if request.adapter == ADAPTER else self.plain
         if context is None:
             raise RuntimeError("no LoRA adapter is loaded")
-        if not context.free:
-            raise RuntimeError("no free sequence slot")
-        row = _Seq(context, context.free.pop())
-        ids = request.ids
+        ids = list(request.ids)
+        seq, reused = context.start(ids)
+        row = _Seq(context, seq)
         try:
-            for start in range(0, len(ids), 512):
+            for start in range(reused, len(ids), 512):
                 part = ids[start : start + 512]
                 last = start + len(part) == len(ids)
                 context.decode(
@@ -137,12 +207,15 @@ class LlamaRows:
                         for j, t in enumerate(part)
                     ]
                 )
+            logits = context.logits(-1, self.n_vocab)  # the last token of the last chunk
+            context.remember(row.seq, ids)
         except Exception:
             context.release(row.seq)
             raise
         row.position = len(ids)
         self.rows.append(row)
-        return context.logits(-1, self.n_vocab)  # the last token of the last chunk
+        self.reused_tokens += reused
+        return logits
 
     def decode(self, tokens: list[int]) -> list[Any]:
         out: list[Any] = [None] * len(self.rows)

@@ -9,6 +9,7 @@ import pytest
 from evaluation.speed import reference_answer, together
 from pipelines.config import REPO_ROOT
 from pipelines.generation import chat
+from pipelines.llama_backend import common_prefix
 from pipelines.resources import Resources
 from training.qa import read_jsonl
 
@@ -49,6 +50,56 @@ def test_the_base_row_is_the_same_alone_and_beside_the_adapter_row(llama):
     mixed = together(llama, [(ids, True), (ids, False), (ids, True)], 24, forced=False)
     assert mixed[1].text == alone
     assert mixed[0].text == mixed[2].text != alone
+
+
+def _greedy(engine, ids, use_adapter=False):
+    return together(engine, [(ids, use_adapter)], 24, forced=False)[0].text
+
+
+def test_a_prompt_that_starts_like_an_earlier_one_is_read_from_where_it_differs(llama):
+    """The follow-up question's prompt repeats the conversation so far: those tokens are copied
+    from the cache, and the answer is the one read from scratch gives."""
+    rows = llama.rows
+    first = llama.prompt_ids(chat([], "What is the capital of France?"))
+    first_answer = _greedy(llama, first)
+    history = [
+        {"role": "user", "content": "What is the capital of France?"},
+        {"role": "assistant", "content": first_answer},
+    ]
+    follow_up = llama.prompt_ids(chat(history, "And of Italy?"))
+    ids = [int(t) for t in follow_up.reshape(-1)]
+    common = common_prefix([int(t) for t in first.reshape(-1)], ids)
+    assert common >= 20
+    for use_adapter in (False, True):
+        before = rows.reused_tokens
+        cached = _greedy(llama, follow_up, use_adapter)
+        assert rows.reused_tokens - before >= common
+        contexts = (rows.plain, rows.adapted)
+        saved = [(c.cache_bytes, c.cache) for c in contexts]
+        try:
+            for c in contexts:
+                c.cache_bytes, c.cache = 0, []
+            assert _greedy(llama, follow_up, use_adapter) == cached
+        finally:
+            for c, (size, cache) in zip(contexts, saved, strict=True):
+                c.cache_bytes, c.cache = size, cache
+
+
+def test_the_prompt_cache_keeps_within_its_size(llama):
+    context = llama.rows.plain
+    size = context.cache_bytes
+    try:
+        context.cache_bytes, context.cache = 1 << 20, []  # about 45 tokens of this model
+        for question in ("Name a colour.", "Name a fruit.", "Name a river in Europe."):
+            ids = llama.prompt_ids(chat([], question))
+            _greedy(llama, ids)
+            assert sum(len(c.state) for c in context.cache) <= context.cache_bytes
+            assert [c.ids for c in context.cache] == [[int(t) for t in ids.reshape(-1)]]
+        long = llama.prompt_ids(chat([], "Repeat: " + "word " * 200))
+        _greedy(llama, long)  # too big to keep: not kept, and the last short one stays
+        assert [c.ids for c in context.cache] == [[int(t) for t in ids.reshape(-1)]]
+    finally:
+        context.cache_bytes, context.cache = size, []
 
 
 def test_a_model_that_is_not_gguf_is_refused_with_the_variable_named(real_config, tmp_path):
