@@ -75,11 +75,24 @@ def _engine_lines(name: str, e: dict[str, Any]) -> str:
         f"{b['one_after_another_s']:.2f} s; together {b['together_s']:.2f} s = "
         f"{b['ratio']:.2f}x the base answer alone, {b['ratio_vs_slowest_alone']:.2f}x the "
         f"slowest alone; three short prompts together {b['ratio_short_prompts']:.2f}x. "
+        f"{_steps(b)}"
         f"Decode, one stream: base {d['engine_tok_s']:.1f} tok/s, LoRA "
         f"{d['engine_lora_tok_s']:.1f} tok/s (llama.cpp's own API: "
         f"{d.get('llama_cpp_tok_s', float('nan')):.1f} tok/s). First token of all three "
-        f"columns: p50 {f['p50_s']:.2f} s, max {f['max_s']:.2f} s (retrieval in the app p50 "
+        f"columns: p50 {f['p50_s']:.2f} s, max {f['max_s']:.2f} s; as a follow-up question "
+        f"p50 {f.get('follow_up_p50_s', float('nan')):.2f} s (retrieval in the app p50 "
         f"{f['retrieval_p50_ms']:.0f} ms). Greedy answers ({a['tokens']} tokens) vs float32 "
         f"generate() one at a time: {a['identical']:.0%} of {a['answers']} identical; gold "
         f"answer found {a['contains_engine']:.0%} vs {a['contains_reference']:.0%}.\n"
+    )
+
+
+def _steps(b: dict[str, Any]) -> str:
+    """The decode step's cost with three rows against one: the least the ratio can reach."""
+    if "step_ms_one" not in b:
+        return ""
+    return (
+        f"A decode step: {b['step_ms_one']:.1f} ms for one row, {b['step_ms_three']:.1f} ms for "
+        f"three ({b['step_ms_three'] / b['step_ms_one']:.2f}x, the floor of the ratio for long "
+        "answers). "
     )

@@ -53,6 +53,11 @@ class Rows(Protocol):
         """Called once from the serving thread before its first request."""
         ...
 
+    def forget(self) -> None:
+        """Drop what is kept of earlier prompts for reuse, so that the next prompt is read
+        whole (to time a prompt as new); only while no request is in flight."""
+        ...
+
 
 @dataclass(eq=False)
 class _Row:

@@ -64,6 +64,10 @@ class Engine:
         """Stop serving once the answers already asked for are finished."""
         self.batcher.close()
 
+    def forget_prompts(self) -> None:
+        """Read the next prompts whole, as if new (benchmarks); only while none is in flight."""
+        self.rows.forget()
+
     @property
     def has_adapter(self) -> bool:
         return self.adapter_error is None

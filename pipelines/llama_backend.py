@@ -239,3 +239,8 @@ class LlamaRows:
 
     def start(self) -> None:
         """llama.cpp runs its own threads (`threads`, set per context)."""
+
+    def forget(self) -> None:
+        for context in (self.plain, self.adapted):
+            if context is not None:
+                context.cache = []

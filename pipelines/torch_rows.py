@@ -36,6 +36,9 @@ class TorchRows:
 
         torch.set_num_threads(self.threads)  # this thread's OpenMP team; the others stay at 1
 
+    def forget(self) -> None:
+        """Nothing is kept between prompts here."""
+
     def prefill(self, request: Request) -> Any:
         import torch
         from transformers import DynamicCache

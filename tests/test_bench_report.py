@@ -15,9 +15,16 @@ def _engine(ratio, decode, first):
             "alone_s": {"base": 1.0, "rag": 2.0, "lora": 1.5},
             "one_after_another_s": 4.5,
             "together_s": 2.2,
+            "step_ms_one": 10.0,
+            "step_ms_three": 25.0,
         },
         "decode": {"engine_tok_s": 50.0, "engine_lora_tok_s": 40.0, "ratio": decode},
-        "first_token": {"p50_s": first, "max_s": first + 0.2, "retrieval_p50_ms": 15.0},
+        "first_token": {
+            "p50_s": first,
+            "max_s": first + 0.2,
+            "follow_up_p50_s": first - 0.1,
+            "retrieval_p50_ms": 15.0,
+        },
         "agreement": {
             "tokens": 64,
             "answers": 9,
@@ -55,3 +62,5 @@ def test_the_table_shows_every_goal_and_engine():
     assert text.count("| **no** |") == 4  # slow ratio, fast decode, slow first token, memory
     assert "**fast** (test engine)" in text and "**slow** (test engine)" in text
     assert "peak memory 2048 MB" in text
+    assert "10.0 ms for one row, 25.0 ms for three (2.50x" in text
+    assert "as a follow-up question p50 0.89 s" in text
