@@ -5,9 +5,10 @@ context, so a row with the adapter and a row without cannot share a pass). Each 
 sequence in its context's key/value cache; a step decodes every plain row in one pass and every
 adapter row in a second pass.
 
-Each context also keeps the key/value entries of its last few prompts: a new prompt that starts
+Each context also keeps the key/value entries of its recent prompts: a new prompt that starts
 like one of them (the RAG instructions, the conversation so far in a follow-up question) copies
-that part instead of reading it again, and is read only from where it differs.
+that part instead of reading it again, and is read only from where it differs; a prompt asked
+again is not read at all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from pipelines.engine import ADAPTER
 log = logging.getLogger(__name__)
 
 MIN_REUSE = 8  # fewer tokens in common are read again rather than copied
+# A prompt read partly from the cache can round differently from one read whole: a pass of one
+# token runs other kernels than a pass of several (its logits differed on every prompt measured),
+# and in prompts of several hundred tokens the split point, like the cells other rows hold,
+# moves the last bits too. So the remainder is never one token, and a prompt seen before is
+# restored whole with its logits, never re-split: asked again, it answers exactly as before.
+MIN_READ = 2
 
 
 @dataclass(eq=False)
@@ -35,10 +42,16 @@ class _Seq:
 
 @dataclass
 class _Cached:
-    """A prompt read before, and its key/value entries (llama.cpp's sequence state)."""
+    """A prompt read before: its key/value entries (llama.cpp's sequence state) and the logits
+    that followed it."""
 
     ids: list[int]
     state: Any  # ctypes byte array
+    logits: Any  # numpy float32
+
+    @property
+    def size(self) -> int:
+        return len(self.state) + self.logits.nbytes
 
 
 def common_prefix(a: list[int], b: list[int]) -> int:
@@ -48,6 +61,19 @@ def common_prefix(a: list[int], b: list[int]) -> int:
             break
         n += 1
     return n
+
+
+def passes(start: int, end: int, size: int = 512) -> list[tuple[int, int]]:
+    """Split the positions start..end-1 into passes of at most `size`, none of one token
+    (unless there is only one to read)."""
+    out = []
+    while start < end:
+        stop = min(start + size, end)
+        if end - stop == 1:
+            stop -= 1
+        out.append((start, stop))
+        start = stop
+    return out
 
 
 class _Context:
@@ -78,50 +104,50 @@ class _Context:
         self.cache_bytes = cache_bytes
         self.cache: list[_Cached] = []  # least recently used first
 
-    def start(self, ids: list[int]) -> tuple[int, int]:
-        """A free sequence that already holds the longest cached beginning of `ids` (the last
-        token is always left to read, for its logits): (sequence, tokens it holds)."""
+    def start(self, ids: list[int]) -> tuple[int, int, Any]:
+        """A free sequence that already holds the longest cached beginning of `ids`: (sequence,
+        tokens it holds, the logits after them when it holds all of `ids`, else None). A prompt
+        seen before is restored whole, with its logits, so that it answers exactly as it did;
+        otherwise at least MIN_READ tokens are left to read."""
         import llama_cpp as lc
 
         if not self.free:
             raise RuntimeError("no free sequence slot")
         seq = self.free.pop()
         best = max(self.cache, key=lambda c: common_prefix(c.ids, ids), default=None)
-        reused = min(common_prefix(best.ids, ids), len(ids) - 1) if best else 0
-        if best is None or reused < MIN_REUSE:
-            return seq, 0
+        if best is None:
+            return seq, 0, None
+        same = best.ids == ids
+        reused = len(ids) if same else min(common_prefix(best.ids, ids), len(ids) - MIN_READ)
+        if reused < MIN_REUSE:
+            return seq, 0, None
         if not lc.llama_state_seq_set_data(self.ctx, best.state, len(best.state), seq):
             lc.llama_memory_seq_rm(self.memory, seq, -1, -1)
-            return seq, 0  # no room in one piece: read the whole prompt
+            return seq, 0, None  # no room in one piece: read the whole prompt
         lc.llama_memory_seq_rm(self.memory, seq, reused, -1)
         self.cache.remove(best)
         self.cache.append(best)
-        return seq, reused
+        return seq, reused, best.logits.copy() if same else None
 
-    def remember(self, seq: int, ids: list[int]) -> None:
-        """Keep a copy of the prompt just read (all `seq` holds) for later prompts; it replaces
-        the prompts it extends and, past `cache_bytes`, the least recently used."""
+    def remember(self, seq: int, ids: list[int], logits: Any) -> None:
+        """Keep a copy of the prompt just read (all `seq` holds) and its logits for later
+        prompts; it replaces the prompts it extends and, past `cache_bytes`, the least recently
+        used."""
         import llama_cpp as lc
 
         size = lc.llama_state_seq_get_size(self.ctx, seq)
-        if size > self.cache_bytes:
+        if size + logits.nbytes > self.cache_bytes:
             return
         state = (ctypes.c_uint8 * size)()
         if lc.llama_state_seq_get_data(self.ctx, state, size, seq) != size:
             return
         self.cache = [c for c in self.cache if common_prefix(c.ids, ids) < len(c.ids)]
-        self.cache.append(_Cached(list(ids), state))
-        while sum(len(c.state) for c in self.cache) > self.cache_bytes:
+        self.cache.append(_Cached(list(ids), state, logits.copy()))
+        while sum(c.size for c in self.cache) > self.cache_bytes:
             self.cache.pop(0)
 
     def decode(self, items: list[tuple[int, int, int, bool]]) -> None:
-        """Decode (token, position, sequence, wants logits) items, at most 512, in one pass.
-        When the key/value cache is full, the cached prompts make room and it tries again."""
-        status = self._decode(items)
-        if status != 0:
-            raise RuntimeError(f"llama.cpp decode failed ({status}); the cache may be full")
-
-    def _decode(self, items: list[tuple[int, int, int, bool]]) -> int:
+        """Decode (token, position, sequence, wants logits) items, at most 512, in one pass."""
         import llama_cpp as lc
 
         batch = self.batch
@@ -132,7 +158,9 @@ class _Context:
             batch.n_seq_id[i] = 1
             batch.seq_id[i][0] = seq
             batch.logits[i] = logits
-        return lc.llama_decode(self.ctx, batch)
+        status = lc.llama_decode(self.ctx, batch)
+        if status != 0:
+            raise RuntimeError(f"llama.cpp decode failed ({status}); the cache may be full")
 
     def logits(self, i: int, n_vocab: int) -> Any:
         import llama_cpp as lc
@@ -195,20 +223,14 @@ class LlamaRows:
         if context is None:
             raise RuntimeError("no LoRA adapter is loaded")
         ids = list(request.ids)
-        seq, reused = context.start(ids)
+        seq, reused, logits = context.start(ids)
         row = _Seq(context, seq)
         try:
-            for start in range(reused, len(ids), 512):
-                part = ids[start : start + 512]
-                last = start + len(part) == len(ids)
-                context.decode(
-                    [
-                        (t, start + j, row.seq, last and j == len(part) - 1)
-                        for j, t in enumerate(part)
-                    ]
-                )
-            logits = context.logits(-1, self.n_vocab)  # the last token of the last chunk
-            context.remember(row.seq, ids)
+            for start, end in passes(reused, len(ids)):
+                context.decode([(ids[i], i, row.seq, i == len(ids) - 1) for i in range(start, end)])
+            if logits is None:
+                logits = context.logits(-1, self.n_vocab)  # the last token of the last pass
+                context.remember(row.seq, ids, logits)
         except Exception:
             context.release(row.seq)
             raise

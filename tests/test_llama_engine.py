@@ -82,6 +82,21 @@ def test_a_prompt_that_starts_like_an_earlier_one_is_read_from_where_it_differs(
         assert rows.reused_tokens == before
 
 
+def test_a_long_prompt_asked_again_answers_exactly_as_the_first_time(llama):
+    """Restored whole with its logits: no pass is run and no rounding can differ, also where a
+    re-read of part of a long prompt would round differently."""
+    rows = llama.rows
+    passage = " ".join(f"Clause {i}: the notice period is {i + 20} days." for i in range(40))
+    ids = llama.prompt_ids(chat([], passage + " What is the notice period of clause 7?"))
+    assert ids.shape[-1] > 500
+    for use_adapter in (False, True):
+        llama.forget_prompts()
+        first = _greedy(llama, ids, use_adapter)
+        before = rows.reused_tokens
+        assert _greedy(llama, ids, use_adapter) == first
+        assert rows.reused_tokens - before == ids.shape[-1]
+
+
 def test_the_prompt_cache_keeps_within_its_size(llama):
     context = llama.rows.plain
     size = context.cache_bytes
@@ -90,7 +105,7 @@ def test_the_prompt_cache_keeps_within_its_size(llama):
         for question in ("Name a colour.", "Name a fruit.", "Name a river in Europe."):
             ids = llama.prompt_ids(chat([], question))
             _greedy(llama, ids)
-            assert sum(len(c.state) for c in context.cache) <= context.cache_bytes
+            assert sum(c.size for c in context.cache) <= context.cache_bytes
             assert [c.ids for c in context.cache] == [[int(t) for t in ids.reshape(-1)]]
         long = llama.prompt_ids(chat([], "Repeat: " + "word " * 200))
         _greedy(llama, long)  # too big to keep: not kept, and the last short one stays
