@@ -1,4 +1,5 @@
-"""The batch rows on llama.cpp (llama-cpp-python's C API): the GGUF file as it is, quantised.
+"""The batch rows on llama.cpp (llama-cpp-python's C API) over a GGUF file (by default the shipped
+model re-encoded as bf16, see `llama_engine.py`).
 
 One model, two contexts: one plain, one with the LoRA adapter (llama.cpp sets adapters per
 context, so a row with the adapter and a row without cannot share a pass). Each row is a
