@@ -115,10 +115,11 @@ class _Context:
         if not self.free:
             raise RuntimeError("no free sequence slot")
         seq = self.free.pop()
-        best = max(self.cache, key=lambda c: common_prefix(c.ids, ids), default=None)
+        exact = next((c for c in self.cache if c.ids == ids), None)
+        best = exact or max(self.cache, key=lambda c: common_prefix(c.ids, ids), default=None)
         if best is None:
             return seq, 0, None
-        same = best.ids == ids
+        same = best is exact
         reused = len(ids) if same else min(common_prefix(best.ids, ids), len(ids) - MIN_READ)
         if reused < MIN_REUSE:
             return seq, 0, None
@@ -132,8 +133,8 @@ class _Context:
 
     def remember(self, seq: int, ids: list[int], logits: Any) -> None:
         """Keep a copy of the prompt just read (all `seq` holds) and its logits for later
-        prompts; it replaces the prompts it extends and, past `cache_bytes`, the least recently
-        used."""
+        prompts; past `cache_bytes` the least recently used go. A prompt it extends stays: only
+        its own entry brings it back with its logits, exactly as it was read."""
         import llama_cpp as lc
 
         size = lc.llama_state_seq_get_size(self.ctx, seq)
@@ -142,7 +143,7 @@ class _Context:
         state = (ctypes.c_uint8 * size)()
         if lc.llama_state_seq_get_data(self.ctx, state, size, seq) != size:
             return
-        self.cache = [c for c in self.cache if common_prefix(c.ids, ids) < len(c.ids)]
+        self.cache = [c for c in self.cache if c.ids != ids]
         self.cache.append(_Cached(list(ids), state, logits.copy()))
         while sum(c.size for c in self.cache) > self.cache_bytes:
             self.cache.pop(0)
@@ -223,7 +224,7 @@ class LlamaRows:
         context = self.adapted if request.adapter == ADAPTER else self.plain
         if context is None:
             raise RuntimeError("no LoRA adapter is loaded")
-        ids = list(request.ids)
+        ids = request.ids
         seq, reused, logits = context.start(ids)
         row = _Seq(context, seq)
         try:

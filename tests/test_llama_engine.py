@@ -56,6 +56,10 @@ def _greedy(engine, ids, use_adapter=False):
     return together(engine, [(ids, use_adapter)], 24, forced=False)[0].text
 
 
+def _ids(prompt) -> list[int]:
+    return [int(t) for t in prompt.reshape(-1)]
+
+
 def test_a_prompt_that_starts_like_an_earlier_one_is_read_from_where_it_differs(llama):
     """The follow-up question's prompt repeats the conversation so far: those tokens are copied
     from the cache, and the answer is the one read from scratch gives."""
@@ -67,8 +71,7 @@ def test_a_prompt_that_starts_like_an_earlier_one_is_read_from_where_it_differs(
         {"role": "assistant", "content": first_answer},
     ]
     follow_up = llama.prompt_ids(chat(history, "And of Italy?"))
-    ids = [int(t) for t in follow_up.reshape(-1)]
-    common = common_prefix([int(t) for t in first.reshape(-1)], ids)
+    common = common_prefix(_ids(first), _ids(follow_up))
     assert common >= 20
     for use_adapter in (False, True):
         llama.forget_prompts()
@@ -87,11 +90,20 @@ def test_a_long_prompt_asked_again_answers_exactly_as_the_first_time(llama):
     re-read of part of a long prompt would round differently."""
     rows = llama.rows
     passage = " ".join(f"Clause {i}: the notice period is {i + 20} days." for i in range(40))
-    ids = llama.prompt_ids(chat([], passage + " What is the notice period of clause 7?"))
+    question = passage + " What is the notice period of clause 7?"
+    ids = llama.prompt_ids(chat([], question))
     assert ids.shape[-1] > 500
     for use_adapter in (False, True):
         llama.forget_prompts()
         first = _greedy(llama, ids, use_adapter)
+        before = rows.reused_tokens
+        assert _greedy(llama, ids, use_adapter) == first
+        assert rows.reused_tokens - before == ids.shape[-1]
+        # Also after a follow-up whose prompt extends this one was read.
+        history = [{"role": "user", "content": question}, {"role": "assistant", "content": first}]
+        follow_up = llama.prompt_ids(chat(history, "And of clause 8?"))
+        assert common_prefix(_ids(ids), _ids(follow_up)) == ids.shape[-1]
+        _greedy(llama, follow_up, use_adapter)
         before = rows.reused_tokens
         assert _greedy(llama, ids, use_adapter) == first
         assert rows.reused_tokens - before == ids.shape[-1]
@@ -106,10 +118,10 @@ def test_the_prompt_cache_keeps_within_its_size(llama):
             ids = llama.prompt_ids(chat([], question))
             _greedy(llama, ids)
             assert sum(c.size for c in context.cache) <= context.cache_bytes
-            assert [c.ids for c in context.cache] == [[int(t) for t in ids.reshape(-1)]]
+            assert [c.ids for c in context.cache] == [_ids(ids)]
         long = llama.prompt_ids(chat([], "Repeat: " + "word " * 200))
         _greedy(llama, long)  # too big to keep: not kept, and the last short one stays
-        assert [c.ids for c in context.cache] == [[int(t) for t in ids.reshape(-1)]]
+        assert [c.ids for c in context.cache] == [_ids(ids)]
     finally:
         context.cache_bytes, context.cache = size, []
 
