@@ -55,15 +55,16 @@ def facts(
         "general": evaluation.get("general", {}),
         "adapter_mb": _size_mb(Path(config.adapter)),
         "index_mb": _size_mb(config.data_path / "index"),
-        "methods": methods_table(config, served or config),
+        "methods": methods_table(config, served or config, run),
     }
 
 
-def methods_table(config: Config, served: Config) -> str:
-    """LoRA vs full retraining as trained (APP_ADAPTER, APP_RETRAINED), with their latest
-    incremental updates (the refreshed weights served now) where there are any."""
+def methods_table(config: Config, served: Config, lora_run: dict[str, Any]) -> str:
+    """LoRA vs full retraining as trained (APP_ADAPTER, whose record is `lora_run`, and
+    APP_RETRAINED), with their latest incremental updates (the refreshed weights served now)
+    where there are any."""
     trained = {
-        "LoRA": (config.adapter, read_run(config.adapter)),
+        "LoRA": (config.adapter, lora_run),
         "full retraining": (config.retrained_path, read_run(config.retrained_path)),
     }
     updated = {
