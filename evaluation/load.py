@@ -74,9 +74,11 @@ def _session(
         endpoint = client.view_api(return_format="dict", print_info=False)["named_endpoints"][API]
     except Exception as exc:  # counted, not raised: a refused session is a measured failure
         return [Outcome(number, q, 0.0, f"connect: {_message(exc)}") for q in questions]
+    # The question, then one switch per optional column; each column's conversation is kept
+    # by the app for this client's session (the client does not send it).
     kinds = [p["component"] for p in endpoint["parameters"][1:]]
-    histories: list[list[Any]] = [[] for kind in kinds if kind == "Chatbot"]
-    labels = [r["label"] for r in endpoint["returns"][1 : 1 + len(histories)]]
+    labels = [r["label"] for r in endpoint["returns"] if r["component"] == "Chatbot"]
+    histories: list[list[Any]] = [[] for _ in labels]
     outcomes = []
     for question in questions:
         remaining = deadline - time.monotonic()
@@ -84,7 +86,7 @@ def _session(
             break
         switches = [False] * kinds.count("Checkbox")  # optional columns stay hidden
         started = time.perf_counter()
-        job = client.submit(question, *histories, *switches, api_name=API)
+        job = client.submit(question, *switches, api_name=API)
         try:
             result = job.result(timeout=remaining)
         except TimeoutError:

@@ -49,9 +49,11 @@ def run_and_write(
     out: Path | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    corpus: str | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
     """Evaluate, then write every output (by default to a new folder under the data folder's
-    eval-runs/); returns the summary and the written paths."""
+    eval-runs/); returns the summary and the written paths. `corpus` names the documents in
+    the report (default: the corpus folder)."""
     out = out or config.data_path / "eval-runs" / time.strftime("%Y%m%d-%H%M%S")
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
@@ -59,7 +61,7 @@ def run_and_write(
     meta = {
         "questions": len({r.id for r in records}),
         "of": len(items),
-        "corpus": config.corpus_dir,
+        "corpus": corpus or config.corpus_dir,
         "model": Path(config.model).name,
         "wall_s": round(time.perf_counter() - started, 1),
         "prices per M tokens": f"{config.price_input_per_m} in / {config.price_output_per_m} out "

@@ -144,7 +144,7 @@ def _ask(url: str, question: str) -> float:
 
     client = Client(url, verbose=False)
     started = time.perf_counter()
-    client.predict(question, [], [], [], api_name="/answer_all")
+    client.predict(question, api_name="/answer_all")
     return time.perf_counter() - started
 
 

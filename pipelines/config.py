@@ -62,7 +62,14 @@ class Config:
     # A secret: kept out of repr() and of every message and log line.
     openai_api_key: str = dataclasses.field(default="", repr=False)
     max_upload_mb: float = 10.0  # largest document accepted for upload
-    training: str = "on"  # "off": the app shows the retraining command instead of running it
+    # "auto": on, unless the app listens beyond this machine without a login (APP_AUTH);
+    # "off": the app shows the retraining command instead of running it
+    training: str = "auto"
+    # Folders besides the app's own documents that the Evaluate tab may evaluate against,
+    # separated by commas; empty = only the app's own documents (the command line takes any).
+    eval_dirs: str = ""
+    # Questions an evaluation in the app may ask a visitor who is not logged in; 0 = no cap.
+    eval_max_questions: int = 40
     chroma_url: str = ""  # a Chroma server, e.g. http://127.0.0.1:8000; empty = embedded index
     # Secret like the API key: "user:password", several separated by commas; empty = no login.
     auth: str = dataclasses.field(default="", repr=False)
@@ -94,6 +101,44 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    def shown_path(self, path: str | Path) -> str:
+        """A server path as a visitor may read it: relative to the data folder or the project
+        (the folders the README names), else only its last part."""
+        resolved = Path(path).expanduser().resolve()
+        for root, label in ((self.data_path, "the data folder"), (REPO_ROOT, "the project")):
+            if resolved.is_relative_to(root.resolve()):
+                return f"{resolved.relative_to(root.resolve())} in {label}"
+        return resolved.name
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """APP_MAX_UPLOAD_MB in bytes: the one limit for uploads, in the app and the server."""
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def public(self) -> bool:
+        """The app listens beyond this machine and asks for no login."""
+        return not self.auth and not _is_loopback(self.host)
+
+    @property
+    def training_on(self) -> bool:
+        """Whether the app may run training (APP_TRAINING, with "auto" resolved)."""
+        return self.training == "on" or (self.training == "auto" and not self.public)
+
+    @property
+    def eval_folders(self) -> dict[str, Path]:
+        """APP_EVAL_DIRS by the name the Evaluate tab shows: the folder's name, numbered where
+        two folders share one (a visitor never sees the server's paths)."""
+        folders: dict[str, Path] = {}
+        for item in _items(self.eval_dirs):
+            path = Path(item).expanduser().resolve()
+            name, number = path.name or str(path), 2
+            label = name
+            while label in folders:
+                label, number = f"{name} ({number})", number + 1
+            folders[label] = path
+        return folders
 
     @property
     def retrained_path(self) -> Path:
@@ -167,6 +212,21 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False
+
+
 def _has_space(value: str) -> bool:
     return any(ch.isspace() for ch in value)
 
@@ -233,7 +293,18 @@ _RULES: dict[str, tuple[Callable[[Config], bool], str]] = {
         lambda c: not _has_space(c.openai_api_key),
         "the server's API key, without spaces or line breaks; empty = none",
     ),
-    "training": (lambda c: c.training in ("on", "off"), "on or off"),
+    "training": (
+        lambda c: c.training in ("auto", "on", "off"),
+        "auto (on, unless the app listens beyond this machine without APP_AUTH), on or off",
+    ),
+    "eval_dirs": (
+        lambda c: all(Path(item).expanduser().is_dir() for item in _items(c.eval_dirs)),
+        "empty, or existing folders separated by commas",
+    ),
+    "eval_max_questions": (
+        lambda c: 0 <= c.eval_max_questions <= 100_000,
+        "0 (no cap) or the most questions a visitor's evaluation may ask",
+    ),
     "max_upload_mb": (lambda c: 0 < c.max_upload_mb <= 1024, "a number of MB from 0 to 1024"),
     "chroma_url": (
         lambda c: _is_chroma_url(c.chroma_url),

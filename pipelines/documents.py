@@ -1,8 +1,9 @@
 """The documents RAG answers from: the corpus folder plus the user's own, kept in the data folder.
 
-Own documents live under `<APP_DATA_DIR>/documents/`: uploads as `uploads/<name>.md`, and edited
-copies of corpus documents under the corpus document's own path, where they take its place (the
-corpus folder itself is never written). Removing an edited copy brings the original back.
+Own documents live under `<APP_DATA_DIR>/documents/`: uploads as `uploads/<name>.md` (see
+`upload_path`), and edited copies of corpus documents under the corpus document's own path,
+where they take its place (the corpus folder itself is never written). Removing an edited copy
+brings the original back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from pipelines.config import Config
 from pipelines.corpus import CorpusFile, read_corpus, title_of
-from pipelines.files import replace_atomically
+from pipelines.files import inside, replace_atomically
 from pipelines.loaders import DocumentError, Limits, safe_name, to_markdown
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,19 @@ class DocInfo:
 @dataclass(frozen=True)
 class Change:
     path: str
-    action: str  # "added", "updated", "removed", "restored"
+    action: str  # "added", "replaced" (an upload of the same name), "updated", "removed", ...
+    kept: str | None = None  # an upload of the same name kept beside this one
+
+
+def upload_path(name: str) -> str:
+    """Where an upload named `name` is stored: `uploads/<safe name>.md`, lower case, its type
+    kept in the name unless it is Markdown ("Report.pdf" -> "uploads/report.pdf.md"), so that
+    files of different names never share a path. Raises DocumentError for an unusable name."""
+    safe = safe_name(name).lower()
+    stem = safe.removesuffix(".md")
+    if stem == "readme":  # README files describe a folder and are not indexed
+        stem = f"{stem}-document"
+    return f"{UPLOADS}/{stem}.md"
 
 
 def text_hash(text: str) -> str:
@@ -46,7 +59,7 @@ class Documents:
     def __init__(self, config: Config) -> None:
         self.corpus = Path(config.corpus_dir)
         self.own = config.data_path / "documents"
-        self.limits = Limits(max_bytes=int(config.max_upload_mb * 1024 * 1024))
+        self.limits = Limits(max_bytes=config.max_upload_bytes)
 
     def files(self) -> list[CorpusFile]:
         """Every document, in a stable order; an own copy replaces the corpus document."""
@@ -77,29 +90,32 @@ class Documents:
     def locate(self, path: str) -> Path | None:
         """The file behind a document path (own copy first), or None."""
         for root in (self.own, self.corpus):
-            candidate = _inside(root, path)
+            candidate = inside(root, path)
             if candidate is not None and candidate.is_file():
                 return candidate
         return None
 
-    def add(self, upload: Path, name: str | None = None) -> Change:
-        """Convert an uploaded file and store it; the same name again replaces the earlier one."""
+    def add(self, upload: Path, name: str | None = None, replace: bool = False) -> Change:
+        """Convert an uploaded file and store it under `upload_path(name)`. A document already
+        stored there (the same name) is replaced only with `replace`; otherwise both are kept,
+        the new one under a numbered name."""
         name = name or upload.name
         text = to_markdown(upload, self.limits, name)
-        stem = Path(safe_name(name)).stem.lower()
-        if stem.lower() == "readme":  # README files describe a folder and are not indexed
-            stem = f"{stem}-document"
-        path = f"{UPLOADS}/{stem}.md"
+        path = upload_path(name)
+        taken = (self.own / path).is_file()
+        if taken and not replace:
+            path = self._free_name(path)
         duplicate = self._same_text(text, path)
         if duplicate:
             raise DocumentError(f"{name}: the same text is already in the index as {duplicate}.")
-        existed = (self.own / path).is_file()
         self._write(path, text)
-        return Change(path, "updated" if existed else "added")
+        if taken and replace:
+            return Change(path, "replaced")
+        return Change(path, "added", upload_path(name) if taken else None)
 
     def save(self, path: str, text: str) -> Change:
         """Store an edited version of a document (for a corpus document: an own copy)."""
-        text = text.replace("\r\n", "\n").strip() + "\n"
+        text = (text if isinstance(text, str) else "").replace("\r\n", "\n").strip() + "\n"
         if not text.strip():
             raise DocumentError(f"{path}: the text is empty; use Remove to delete a document.")
         if len(text.encode("utf-8")) > self.limits.max_bytes:
@@ -111,7 +127,7 @@ class Documents:
 
     def remove(self, path: str) -> Change:
         """Delete an uploaded document, or drop an edited copy so the original comes back."""
-        own = _inside(self.own, path)
+        own = inside(self.own, path)
         if own is None or not own.is_file():
             if self.locate(path) is not None:
                 raise DocumentError(
@@ -121,8 +137,16 @@ class Documents:
             raise DocumentError(f"{path}: no such document.")
         own.unlink()
         log.info("removed own document %s", path)
-        shipped = _inside(self.corpus, path)
+        shipped = inside(self.corpus, path)
         return Change(path, "restored" if shipped and shipped.is_file() else "removed")
+
+    def _free_name(self, path: str) -> str:
+        """`path` with the first free number: uploads/report-2.md, -3, ..."""
+        stem = path.removesuffix(".md")
+        number = 2
+        while (self.own / f"{stem}-{number}.md").is_file():
+            number += 1
+        return f"{stem}-{number}.md"
 
     def _same_text(self, text: str, except_path: str) -> str | None:
         digest = text_hash(text)
@@ -132,17 +156,8 @@ class Documents:
         )
 
     def _write(self, path: str, text: str) -> None:
-        out = _inside(self.own, path)
+        out = inside(self.own, path)
         if out is None:
             raise DocumentError(f"{path}: not a valid document path.")
         replace_atomically(out, lambda partial: partial.write_text(text, encoding="utf-8"))
         log.info("stored own document %s (%d characters)", path, len(text))
-
-
-def _inside(root: Path, path: str) -> Path | None:
-    """`root/path` if it stays inside `root` (no '..' or absolute paths), else None."""
-    if not path or "\\" in path or "\0" in path:
-        return None
-    base = root.resolve()
-    candidate = (base / path).resolve()
-    return candidate if candidate.is_relative_to(base) and candidate != base else None

@@ -153,24 +153,23 @@ def torch_engine(
 
 
 def check_adapter(path: Path) -> str | None:
-    """Why the adapter folder cannot be used (a message naming APP_ADAPTER), or None."""
+    """Why the adapter folder cannot be used (a message naming APP_ADAPTER and only the folder's
+    name: visitors read it; the log has the path), or None."""
     if not (path / "adapter_config.json").is_file():
-        error = (
-            f"No LoRA adapter at {path} (APP_ADAPTER). Train one with "
+        log.warning("no LoRA adapter at %s", path)
+        return (
+            f"No LoRA adapter in {path.name} (APP_ADAPTER). Train one with "
             "`python -m scripts.train_lora` or point APP_ADAPTER to an adapter folder."
         )
-        log.warning(error)
-        return error
     if not (path / "adapter_model.safetensors").is_file():
         # PEFT would fall back to adapter_model.bin, a pickle: loading one can run any code.
         pickle = (path / "adapter_model.bin").is_file()
-        error = (
-            f"The LoRA adapter at {path} (APP_ADAPTER) has no adapter_model.safetensors"
+        log.warning("the LoRA adapter at %s has no adapter_model.safetensors", path)
+        return (
+            f"The LoRA adapter {path.name} (APP_ADAPTER) has no adapter_model.safetensors"
             + (" (only adapter_model.bin, a pickle, which this app never loads)" if pickle else "")
             + ". Save it with save_pretrained(..., safe_serialization=True) or retrain it."
         )
-        log.warning(error)
-        return error
     try:
         from peft import LoraConfig
         from safetensors import safe_open
@@ -180,7 +179,7 @@ def check_adapter(path: Path) -> str | None:
             list(weights.keys())
     except Exception as exc:  # a broken adapter must not take the other columns down
         log.exception("the adapter at %s is broken", path)
-        return f"The LoRA adapter at {path} is broken: {exc}"
+        return f"The LoRA adapter {path.name} is broken: {exc}"
     return None
 
 
@@ -200,7 +199,7 @@ def load_engine(
         if any("lora_" in name for name, _ in model.named_parameters()):
             raise  # the base weights may have been touched: refuse to serve them
         log.exception("the adapter at %s does not fit the model", path)
-        error = f"The LoRA adapter at {path} failed: {exc}"
+        error = f"The LoRA adapter {path.name} failed: {exc}"
         return torch_engine(model, tokenizer, error, max_batch, threads)
     peft_model.eval()
     return torch_engine(peft_model, tokenizer, None, max_batch, threads)

@@ -21,6 +21,24 @@ def replace_atomically(out: Path, write: Callable[[Path], object]) -> Path:
     return out
 
 
+def inside(root: Path, path: str) -> Path | None:
+    """`root/path` if it stays inside `root` (no '..', no absolute path, no link out), else None.
+    Every path the app builds from a name it did not choose goes through here."""
+    if not path or "\\" in path or "\0" in path:
+        return None
+    base = root.resolve()
+    candidate = (base / path).resolve()
+    return candidate if candidate.is_relative_to(base) and candidate != base else None
+
+
+def within(root: Path, path: str) -> Path:
+    """`inside(root, path)`, or ValueError: for paths that should never leave `root`."""
+    found = inside(root, path)
+    if found is None:
+        raise ValueError(f"refused to write outside {root.name}/: {path!r}")
+    return found
+
+
 def read_json_object(path: Path) -> dict[str, Any]:
     """The JSON object in `path`, or {} if the file is missing, unreadable or not an object
     (a record being replaced, never written, or damaged)."""

@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipelines.config import Config
-from pipelines.core import Answer, Message, PipelineError, Source, text_of
+from pipelines.core import Answer, Message, PipelineError, Source
 from pipelines.costs import cost
 from pipelines.engine import Engine
+from pipelines.questions import clean_history
 
 if TYPE_CHECKING:
     from pipelines.openai_engine import OpenAIEngine
@@ -78,10 +79,10 @@ def generate_answer(
 
 
 def chat(history: Sequence[Message], question: str) -> list[Message]:
-    """The system prompt, the conversation so far and the new question, as chat messages."""
-    turns = [{"role": m["role"], "content": text_of(m["content"])} for m in history]
+    """The system prompt (always ours), the conversation so far (`clean_history`) and the new
+    question, as chat messages."""
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
-        *turns,
+        *clean_history(history),
         {"role": "user", "content": question},
     ]

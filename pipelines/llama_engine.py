@@ -47,7 +47,7 @@ def load_llama_engine(config: Config) -> Engine:
             rows = LlamaRows(str(weights), lora, config.max_batch, threads=config.threads or None)
         except Exception as exc:  # the other columns still work without the adapter
             log.exception("the adapter at %s does not load in llama.cpp", adapter)
-            error = f"The LoRA adapter at {adapter} failed in llama.cpp: {exc}"
+            error = f"The LoRA adapter {adapter.name} failed in llama.cpp: {exc}"
     if error is not None:
         rows = LlamaRows(str(weights), None, config.max_batch, threads=config.threads or None)
     return llama_engine(config, tokenizer, rows, weights, error)

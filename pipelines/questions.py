@@ -1,8 +1,11 @@
-"""A question as typed (or sent to the API) made safe to ask: control characters out, length cut."""
+"""A question and a conversation as sent to the app, made safe to ask: control characters out,
+lengths cut, only user and assistant turns of text."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 MAX_QUESTION_CHARS = 4000  # about 1,000 tokens: leaves room for passages and the answer
 
@@ -20,3 +23,45 @@ def clean_question(text: str | None, limit: int = MAX_QUESTION_CHARS) -> tuple[s
         "to fit the model's context window."
     )
     return text[:limit].rstrip(), notice
+
+
+MAX_HISTORY_MESSAGES = 12  # the last six exchanges: a follow-up rarely needs more
+MAX_HISTORY_CHARS = 3 * MAX_QUESTION_CHARS
+ROLES = ("user", "assistant")  # the only turns a conversation holds; the system turn is ours
+
+
+def clean_history(history: Sequence[Any]) -> list[dict[str, str]]:
+    """The conversation as the prompt may take it: user and assistant turns of text only (any
+    other role, such as "system" or "tool", is dropped: the server writes the system turn),
+    the most recent ones that fit MAX_HISTORY_MESSAGES and MAX_HISTORY_CHARS, taken before
+    anything is tokenised. Pairs stay whole, so the kept part starts with a user turn."""
+    turns = []
+    for message in history:
+        if isinstance(message, Mapping) and message.get("role") in ROLES:
+            text = _plain_text(message.get("content"))
+            if text is not None:
+                turns.append({"role": message["role"], "content": text})
+    kept: list[dict[str, str]] = []
+    size = 0
+    for turn in reversed(turns):
+        size += len(turn["content"])
+        if len(kept) == MAX_HISTORY_MESSAGES or size > MAX_HISTORY_CHARS:
+            break
+        kept.insert(0, turn)
+    while kept and kept[0]["role"] != "user":
+        kept.pop(0)
+    return kept
+
+
+def _plain_text(content: object) -> str | None:
+    """The text of a message's content: a string, or a list of text parts as Gradio sends
+    them; None for anything else (files, components, numbers)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list | tuple):
+        parts = [_plain_text(part) for part in content]
+        return None if any(part is None for part in parts) else "".join(parts)  # type: ignore[arg-type]
+    if isinstance(content, Mapping) and content.get("type", "text") == "text":
+        text = content.get("text")
+        return text if isinstance(text, str) else None
+    return None

@@ -10,9 +10,10 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from pipelines.core import Answer, Message, Source, last, text_of
+from pipelines.core import Answer, Message, Source, last
 from pipelines.generation import generate_answer
 from pipelines.index import Hit
+from pipelines.questions import clean_history
 from pipelines.resources import Resources
 
 NOT_FOUND = "The documents do not contain the answer."
@@ -86,7 +87,7 @@ class RagPipeline:
         started = time.perf_counter()
         index, k = self.resources.index(), self.resources.config.top_k
         hits = index.search(question, k)
-        previous = [text_of(m["content"]) for m in history if m["role"] == "user"][-1:]
+        previous = [m["content"] for m in clean_history(history) if m["role"] == "user"][-1:]
         if previous:
             hits = _best(hits + index.search(f"{previous[0]}\n{question}", k), k)
         return hits, time.perf_counter() - started
@@ -96,7 +97,7 @@ class RagPipeline:
     ) -> list[Message]:
         """The chat prompt: instructions, the conversation so far, passages and question."""
         prompt = PROMPT.format_messages(
-            history=[(m["role"], text_of(m["content"])) for m in history],
+            history=[(m["role"], m["content"]) for m in clean_history(history)],
             context=format_passages(hits),
             question=question,
         )

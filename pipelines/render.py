@@ -13,6 +13,7 @@ from pipelines.core import Answer
 from pipelines.costs import format_cost
 
 Locate = Callable[[str], Path | None]  # a document path -> its file, or None
+DOCUMENTS_ROUTE = "/documents/"  # the app's route to a document, by its path in the index
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -62,11 +63,11 @@ def sources_markdown(answer: Answer, locate: Locate | None = None) -> str:
 
 
 def _document_link(document: str, locate: Locate | None) -> str:
-    """A link that opens the whole document through Gradio's file route, if it is there."""
-    path = locate(document) if locate else None
-    if path is None:
+    """A link that opens the whole document, if it is there: by the document's path in the
+    index (the app's documents route), never by a path on the server."""
+    if locate is None or locate(document) is None:
         return ""
-    href = f"/gradio_api/file={quote(str(path.resolve()))}"
+    href = DOCUMENTS_ROUTE + quote(document)
     return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}</a></p>'
 
 

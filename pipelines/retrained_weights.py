@@ -19,16 +19,17 @@ BUTTON = "Retrain every weight (Retrained column)"  # its label in the Documents
 NO_ADAPTER = "the Retrained column has no adapter: all of its weights were trained"
 
 
-def missing_weights(folder: Path, in_app: bool = False) -> str | None:
+def missing_weights(folder: Path, in_app: bool = False, shown: str | None = None) -> str | None:
     """Why `folder` holds no retrained weights to serve (with the way to create them: also the
-    Documents tab's button where the app may train, `in_app`), or None."""
+    Documents tab's button where the app may train, `in_app`), or None. `shown`: the folder as
+    the message names it (default: its path)."""
     if (folder / "config.json").is_file() and safetensors_files(folder):
         return None
     button = f", or with “{BUTTON}” in the Documents tab" if in_app else ""
     return (
-        f"No retrained weights at {folder} yet. Create them with `{COMMAND}` (about 10 minutes "
-        f"on 2 CPU cores, 540 MB on disk){button}; then ask again. The other columns do not "
-        "need them."
+        f"No retrained weights at {shown or folder} yet. Create them with `{COMMAND}` (about 10 "
+        f"minutes on 2 CPU cores, 540 MB on disk){button}; then ask again. The other columns do "
+        "not need them."
     )
 
 
@@ -36,7 +37,7 @@ def load_retrained_engine(config: Config) -> Engine:
     """An engine on its own copy of the weights in APP_RETRAINED (never the base model's), by
     the engine that serves the other columns where it can (llama.cpp for a .gguf APP_MODEL)."""
     folder = config.retrained_path
-    error = missing_weights(folder, in_app=config.training == "on")
+    error = missing_weights(folder, config.training_on, config.shown_path(folder))
     if error:
         raise PipelineError(error)
     if config.serving_engine == "llama.cpp":
@@ -63,7 +64,8 @@ def _torch_engine(config: Config, folder: Path) -> Engine:
         tokenizer = tokenizer_of(str(folder))
     except Exception as exc:  # broken or foreign weights: only this column fails
         log.exception("the retrained weights at %s do not load", folder)
-        raise PipelineError(f"The retrained weights at {folder} do not load: {exc}") from exc
+        shown = config.shown_path(folder)
+        raise PipelineError(f"The retrained weights at {shown} do not load: {exc}") from exc
     model.eval()
     log.info("retrained weights loaded from %s", folder)
     return torch_engine(model, tokenizer, NO_ADAPTER, config.max_batch, config.threads)

@@ -44,7 +44,7 @@ def add(documents: Documents, paths: list[Path]) -> int:
         try:
             if not path.is_file():
                 raise DocumentError(f"{path}: no such file")
-            change = documents.add(path)
+            change = documents.add(path, replace=True)  # the operator adds: same name replaces
         except DocumentError as exc:
             refused += 1
             log.error("refused: %s", exc)
