@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config, ConfigError, auth_pairs
+from pipelines.config import Config, ConfigError
 from pipelines.core import Pipeline, PipelineError
 from pipelines.votes import VoteStore
 from ui.chat_tab import Notes, build_chat
@@ -21,7 +21,9 @@ from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 from ui.explainer_tab import build_explainer_tab
+from ui.refusals import Blocks
 from ui.votes_panel import build_votes, leaderboard
+from ui.web import launch_options
 
 log = logging.getLogger("app")
 
@@ -34,7 +36,6 @@ CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
 RETRAIN = "python -m scripts.refresh_lora"
 REFRESH_FULL = "python -m scripts.refresh_lora --method full"
-SERVED = ("documents", "exports", "eval-runs")  # the data folder's folders the app serves
 
 
 def build_app(
@@ -53,7 +54,7 @@ def build_app(
     documents = library.documents if library else Documents(config)
     votes = VoteStore(config.data_path / "votes.sqlite")
     titles = {p.name: p.title for p in pipelines}
-    with gr.Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
+    with Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
         with gr.Tab("Chat"):
             parts = build_chat(pipelines, config, documents.locate, notes)
@@ -133,17 +134,18 @@ def main() -> None:
     demo = build_app(
         build_pipelines(resources), config, make_pipelines, resources, column_notes(resources)
     )
+    if config.training == "on" and config.public:
+        log.warning(
+            "APP_TRAINING=on while the app listens on %s without APP_AUTH: any visitor can "
+            "start a training run",
+            config.host,
+        )
     demo.queue(default_concurrency_limit=4).launch(
         server_name=config.host,
         server_port=config.port,
-        # Only what the page links to or offers for download: the documents behind sources,
-        # exports, evaluation results. Not the data folder itself: votes, index, models.
-        allowed_paths=[config.corpus_dir, *(str(config.data_path / d) for d in SERVED)],
-        max_file_size=f"{config.max_upload_mb:g}mb",
         css=CSS,
         theme=gr.themes.Soft(),
-        auth=auth_pairs(config.auth) or None,  # APP_AUTH: a login page before everything
-        show_error=False,  # a handler's exception shows "Error"; its traceback goes to the log
+        **launch_options(config, resources.documents.locate),
     )
 
 

@@ -12,7 +12,7 @@ import gradio as gr
 
 from pipelines.config import Config
 from pipelines.core import Answer, Pipeline
-from pipelines.questions import MAX_QUESTION_CHARS, clean_question
+from pipelines.questions import MAX_QUESTION_CHARS, clean_history, clean_question
 from pipelines.render import sources_markdown, stats_markdown
 from pipelines.runner import run_all
 from pipelines.transcript import Turn
@@ -37,6 +37,7 @@ class ChatParts:
     """What other panels (votes, export) hook onto."""
 
     turns: gr.State  # list[Turn] of this browser session
+    session: gr.State  # this browser session's id, chosen by the server (None until needed)
     answered: list[Any]  # the answer events: `.then(...)` on each runs after every answer
     shown: list[gr.Checkbox]  # one per optional column
     optional: list[Pipeline]
@@ -72,28 +73,32 @@ def build_chat(
     chats, stats, sources, columns, lines = _columns(pipelines)
     gr.Examples(EXAMPLES, inputs=question, label="Try these")
     turns = gr.State([])
+    # What each column's chat shows, kept on the server: the conversation a column answers from
+    # is never taken from the browser (a client could send any turns).
+    conversations = gr.State([[] for _ in pipelines])
 
     for toggle, pipeline in zip(toggles, optional, strict=True):
         toggle.change(lambda on: gr.Column(visible=on), toggle, columns[pipeline.name])
 
     answer_all = _answerer(pipelines, config, locate)
-    outputs = [question, *chats, *stats, *sources, turns]
-    inputs = [question, turns, *chats, *toggles]
+    outputs = [question, *chats, *stats, *sources, turns, conversations]
+    inputs = [question, turns, conversations, *toggles]
     answered = [
         # one limit for both triggers: at most 4 questions in flight (the engine batches them)
         event(answer_all, inputs, outputs, concurrency_limit=4, concurrency_id="answer")
         for event in (ask.click, question.submit)
     ]
     clear.click(
-        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[]],
+        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[], [[] for _ in pipelines]],
         None,
-        [*chats, *stats, *sources, turns],
+        [*chats, *stats, *sources, turns, conversations],
     )
     refresh = _refresher(pipelines, notes)
     if refresh is not None:
         for event in answered:
             event.then(refresh, None, lines)
-    return ChatParts(turns, answered, toggles, optional, clear, refresh, lines)
+    session = gr.State(None)
+    return ChatParts(turns, session, answered, toggles, optional, clear, refresh, lines)
 
 
 def _refresher(
@@ -144,18 +149,19 @@ def _answerer(
 ) -> Callable[..., Iterator[list[Any]]]:
     count = len(pipelines)
 
-    def answer_all(text: str, turns: list[Turn], *values: Any) -> Iterator[list[Any]]:
-        histories, switched_on = values[:count], iter(values[count:])
-        shown = [not p.optional or bool(next(switched_on)) for p in pipelines]
-        text, notice = clean_question(text)
+    def answer_all(
+        text: str, turns: list[Turn], histories: list[list[Any]], *switched_on: Any
+    ) -> Iterator[list[Any]]:
+        shown = _shown(pipelines, switched_on)
+        text, notice = clean_question(text if isinstance(text, str) else "")
         if notice:
             gr.Warning(notice)
         if not text:
             gr.Warning("Type a question first.")
-            yield [gr.update(), *histories, *[gr.update()] * (2 * count), turns]
+            yield [gr.update(), *histories, *[gr.update()] * (2 * count), turns, histories]
             return
         active = [i for i, on in enumerate(shown) if on]  # hidden columns are not asked
-        chat: list[Any] = list(histories)
+        chat: list[Any] = [list(history) for history in histories]
         stat: list[Any] = [gr.update()] * count
         src: list[Any] = [gr.update()] * count
         shown_text = f"{text} […]" if notice else text
@@ -167,10 +173,10 @@ def _answerer(
             ]
             stat[i], src[i] = "*waiting for the model…*", ""
         asked_at = datetime.now(UTC).isoformat(timespec="seconds")
-        yield ["", *chat, *stat, *src, turns]
+        yield ["", *chat, *stat, *src, turns, chat]
         final: dict[str, Answer] = {}
         asked = [pipelines[i] for i in active]
-        for update in run_all(asked, text, [histories[i] for i in active]):
+        for update in run_all(asked, text, [clean_history(histories[i]) for i in active]):
             i = active[update.index]
             if update.error is not None:
                 chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
@@ -182,8 +188,15 @@ def _answerer(
                 stat[i] = stats_markdown(answer, config.currency)
                 src[i] = sources_markdown(answer, locate)
                 final[pipelines[i].name] = answer
-            yield ["", *chat, *stat, *src, turns]
+            yield ["", *chat, *stat, *src, turns, chat]
         turn = Turn(question=text, asked_at=asked_at, answers=final)
-        yield ["", *chat, *stat, *src, [*turns, turn]]
+        yield ["", *chat, *stat, *src, [*turns, turn], chat]
 
     return answer_all
+
+
+def _shown(pipelines: Sequence[Pipeline], switched_on: Sequence[Any]) -> list[bool]:
+    """Which columns are shown: every mandatory one, and each optional one whose switch (in
+    order; a missing one is off) is on."""
+    values = iter(switched_on)
+    return [bool(next(values, False)) if p.optional else True for p in pipelines]

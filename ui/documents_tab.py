@@ -48,7 +48,13 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
                 file_types=list(ACCEPTED),
                 elem_id="doc-upload",
             )
-            add = gr.Button("Add to the index", variant="primary", scale=0, elem_id="doc-add")
+            with gr.Column(scale=0, min_width=220):
+                replace = gr.Checkbox(
+                    label="Replace documents of the same name",
+                    value=False,
+                    elem_id="doc-replace",
+                )
+                add = gr.Button("Add to the index", variant="primary", elem_id="doc-add")
         status = gr.Markdown("", elem_id="doc-status")
         table = gr.Dataframe(headers=HEADERS, interactive=False, elem_id="doc-list")
         with gr.Row():
@@ -59,7 +65,7 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
         build_retrain_panel(library)
         outputs = [status, table, pick]
 
-        def adding(paths: list[str] | None) -> Iterator[list[Any]]:
+        def adding(paths: list[str] | None, replacing: bool) -> Iterator[list[Any]]:
             paths = paths or []
             if not paths:
                 yield [_notice("Choose one or more files first."), *_listing(library)]
@@ -67,25 +73,33 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
             changes, refused = [], []
             for path in paths:
                 try:
-                    changes.append(library.documents.add(Path(path), Path(path).name))
+                    name = Path(path).name
+                    changes.append(library.documents.add(Path(path), name, bool(replacing)))
                 except DocumentError as exc:
                     refused.append(str(exc))
             yield from _reindex(library, changes, refused)
 
         def removing(path: str | None) -> Iterator[list[Any]]:
-            yield from _one_change(library, lambda: library.documents.remove(path or ""))
+            yield from _one_change(library, path, lambda: library.documents.remove(path or ""))
 
-        def saving(path: str | None, body: str) -> Iterator[list[Any]]:
-            yield from _one_change(library, lambda: library.documents.save(path or "", body))
+        def saving(path: str | None, body: str | None) -> Iterator[list[Any]]:
+            yield from _one_change(library, path, lambda: library.documents.save(path or "", body))
 
-        add.click(adding, upload, outputs, concurrency_limit=1).then(lambda: None, None, upload)
+        add.click(adding, [upload, replace], outputs, concurrency_limit=1).then(
+            lambda: None, None, upload
+        )
         remove.click(removing, pick, outputs, concurrency_limit=1)
         save.click(saving, [pick, text], outputs, concurrency_limit=1)
         pick.change(lambda path: _text_of(library, path), pick, text)
         demo.load(lambda: _listing(library), None, [table, pick])  # fresh on every page load
 
 
-def _one_change(library: Library, change: Callable[[], Change]) -> Iterator[list[Any]]:
+def _one_change(
+    library: Library, path: str | None, change: Callable[[], Change]
+) -> Iterator[list[Any]]:
+    if not path:
+        yield [_notice("Pick a document first."), *_listing(library)]
+        return
     try:
         done = change()
     except DocumentError as exc:
@@ -128,8 +142,14 @@ def _reindex(library: Library, changes: list[Change], refused: list[str]) -> Ite
 
 
 def _describe(change: Change) -> str:
+    if change.kept:
+        return (
+            f"Added **{change.path}**: a document named {change.kept} is already there and was "
+            "kept (tick “Replace documents of the same name” to replace it)."
+        )
     verbs = {
         "added": "Added",
+        "replaced": "Replaced",
         "updated": "Updated",
         "removed": "Removed",
         "restored": "Restored the original of",

@@ -8,10 +8,12 @@ app switches to the new weights. With APP_TRAINING=off the panel shows the comma
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,8 +26,10 @@ from pipelines.retrained_weights import BUTTON, missing_weights
 from pipelines.retrained_weights import COMMAND as FULL
 from pipelines.snapshot import describe, read_run, staleness
 from training.progress import read_progress
+from ui.jobs import Job
 
 COMMAND = "python -m scripts.refresh_lora"
+log = logging.getLogger(__name__)
 
 
 class Trainable(Protocol):
@@ -43,9 +47,14 @@ def build_retrain_panel(library: Trainable) -> None:
     with gr.Accordion("Retrain on the changed documents", open=False):
         status = gr.Markdown(_state(library), elem_id="retrain-status")
         full_status = gr.Markdown(_full_state(library), elem_id="retrain-full-status")
-        if config.training != "on":
+        if not config.training_on:
+            why = (
+                "`APP_TRAINING=off`"
+                if config.training == "off"
+                else "the app listens beyond this machine without a login (`APP_AUTH`)"
+            )
             gr.Markdown(
-                f"Training in the app is switched off (`APP_TRAINING=off`). Run `{COMMAND}` "
+                f"Training in the app is switched off ({why}). Run `{COMMAND}` "
                 f"(LoRA) or `{FULL}` / `{COMMAND} --method full` (Retrained column) where the "
                 "app's data folder is, then restart the app."
             )
@@ -54,20 +63,36 @@ def build_retrain_panel(library: Trainable) -> None:
             start = gr.Button("Retrain the LoRA adapter in the background", elem_id="retrain")
             start_full = gr.Button(f"{BUTTON} in the background", elem_id="retrain-full")
 
-    def lora() -> Iterator[str]:
-        yield from _run_in_background(library, ["scripts.refresh_lora"], library.use_adapter)
+    job = Job("A training run")  # LoRA or full: they share the progress file and the CPUs
 
-    def full() -> Iterator[str]:
+    def guarded(command: list[str], serve: Callable[[str], None], request: Any) -> Iterator[str]:
+        if config.auth and not request.username:  # behind APP_AUTH only a logged-in user trains
+            yield "**Not started:** log in to retrain."
+            return
+        if not job.start(uuid.uuid4().hex):
+            gr.Warning(job.busy())
+            yield f"**Not started:** {job.busy()}"
+            return
+        try:
+            yield from _run_in_background(library, command, serve)
+        finally:
+            job.finish()
+
+    def lora(request: gr.Request) -> Iterator[str]:
+        yield from guarded(["scripts.refresh_lora"], library.use_adapter, request)
+
+    def full(request: gr.Request) -> Iterator[str]:
         first = missing_weights(library.config.retrained_path) is not None
         command = (
             ["scripts.train_lora", "--method", "full"]
             if first
             else ["scripts.refresh_lora", "--method", "full"]
         )
-        yield from _run_in_background(library, command, library.use_retrained)
+        yield from guarded(command, library.use_retrained, request)
 
-    start.click(lora, None, status, concurrency_limit=1, concurrency_id="retrain")
-    start_full.click(full, None, full_status, concurrency_limit=1, concurrency_id="retrain")
+    # More than one may reach the handler, so that a second click hears "already running".
+    start.click(lora, None, status, concurrency_limit=4, concurrency_id="retrain")
+    start_full.click(full, None, full_status, concurrency_limit=4, concurrency_id="retrain")
 
 
 def _run_in_background(
@@ -76,9 +101,15 @@ def _run_in_background(
     """Run a training command as its own process, show its progress, then serve its output."""
     progress_path = library.configured.data_path / "training" / "progress.json"
     process = _launch(library, progress_path, command)
-    while process.poll() is None:
-        yield _progress_line(read_progress(progress_path))
-        time.sleep(1.0)
+    try:
+        while process.poll() is None:
+            yield _progress_line(read_progress(progress_path))
+            time.sleep(1.0)
+    finally:  # the page went away mid-run: end the run, so that "one at a time" holds
+        if process.poll() is None:
+            log.info("training stopped: nobody is waiting for it")
+            process.terminate()
+            process.wait()
     result = read_progress(progress_path)
     if result.get("error") or not result.get("adapter"):
         yield f"**Not retrained:** {result.get('error') or 'the run failed; see the log.'}"
@@ -99,9 +130,9 @@ def _launch(library: Trainable, progress_path: Path, command: list[str]) -> subp
         "APP_CORPUS_DIR": config.corpus_dir,
         "APP_DATA_DIR": config.data_dir,
     }
-    log = (config.data_path / "training").joinpath("refresh.log")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as handle:
+    output = (config.data_path / "training").joinpath("refresh.log")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w") as handle:
         return subprocess.Popen(
             [sys.executable, "-m", *command, "--progress", str(progress_path)],
             cwd=REPO_ROOT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -10,11 +11,18 @@ import gradio as gr
 
 from pipelines.config import Config
 from pipelines.core import Pipeline
+from pipelines.files import within
 from pipelines.transcript import Turn, write_exports
 from pipelines.votes import ALL_BAD, TIE, VoteStore
 from ui.chat_tab import ChatParts
 
 BOARD_HEADERS = ["Column", "Best answer", "Shown", "Win rate"]
+EXPORTS = "exports"  # under the data folder: one folder per browser session
+
+
+def new_session_id() -> str:
+    """A browser session's id, chosen here (random, 128 bits), for its votes and exports."""
+    return uuid.uuid4().hex
 
 
 def build_votes(
@@ -46,46 +54,49 @@ def build_votes(
         answered = list(turns[-1].answers) if turns else []
         return gr.Radio(choices=_choices(answered, titles), value=None)
 
-    def cast(picked: str | None, turns: list[Turn], request: gr.Request) -> list[Any]:
+    def cast(picked: str | None, turns: list[Turn], session: str | None) -> list[Any]:
+        unchanged = [gr.update(), gr.update(), session]
         if not turns:
-            return [_say("Ask a question first."), turns, gr.update(), gr.update()]
+            return [_say("Ask a question first."), turns, *unchanged]
         last = turns[-1]
         if last.vote is not None:
-            return [
-                _say(f"You already voted on this question: {_label(last.vote, titles)}."),
-                turns,
-                gr.update(),
-                gr.update(),
-            ]
-        if not picked:
-            return [
-                _say("Pick an answer (or Tie / All bad) first."),
-                turns,
-                gr.update(),
-                gr.update(),
-            ]
-        store.record(last.question, picked, list(last.answers), request.session_hash or "")
+            said = f"You already voted on this question: {_label(last.vote, titles)}."
+            return [_say(said), turns, *unchanged]
+        if picked not in last.answers and picked not in (TIE, ALL_BAD):
+            return [_say("Pick an answer (or Tie / All bad) first."), turns, *unchanged]
+        session = session or new_session_id()
+        store.record(last.question, picked, list(last.answers), session)
         voted = [*turns[:-1], replace(last, vote=picked)]
         return [
             f"Thanks — vote recorded: {_label(picked, titles)}.",
             voted,
             *leaderboard(store, titles),
+            session,
         ]
 
-    def exporting(turns: list[Turn], request: gr.Request) -> list[Any]:
+    def exporting(turns: list[Turn], session: str | None) -> list[Any]:
         if not turns:
-            return [_say("Nothing to export yet: ask a question first."), gr.File(visible=False)]
-        folder = config.data_path / "exports" / (request.session_hash or "session")
+            said = _say("Nothing to export yet: ask a question first.")
+            return [said, gr.File(visible=False), session]
+        session = session or new_session_id()
+        # The folder is named by the server's own id for this session, never by a value the
+        # browser sends; `within` refuses any path that would leave the exports folder.
+        folder = within(config.data_path / EXPORTS, session)
         paths = write_exports(turns, titles, config.currency, folder)
         return [
             f"Exported {len(turns)} questions.",
             gr.File(value=[str(p) for p in paths], visible=True),
+            session,
         ]
 
     for event in parts.answered:
         event.then(after_answer, parts.turns, choice)
-    vote.click(cast, [choice, parts.turns], [status, parts.turns, board, totals])
-    export.click(exporting, parts.turns, [status, files])
+    vote.click(
+        cast,
+        [choice, parts.turns, parts.session],
+        [status, parts.turns, board, totals, parts.session],
+    )
+    export.click(exporting, [parts.turns, parts.session], [status, files, parts.session])
     parts.clear.click(lambda: ["", gr.File(visible=False)], None, [status, files])
     return board, totals
 
