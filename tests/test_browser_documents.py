@@ -39,13 +39,13 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
         wait_text(page, "#doc-upload", "notes")
         page.click("#doc-add")
         status = page.locator("#doc-status")
-        wait_text(page, "#doc-status", "Added uploads/price-list.md", 60)
+        wait_text(page, "#doc-status", "Added uploads/price-list.html.md", 60)
         assert "notes.pdf" in status.inner_text() and "Refused" in status.inner_text()
         table = page.locator("#doc-list")
-        wait_text(page, "#doc-list", "uploads/price-list.md")
+        wait_text(page, "#doc-list", "uploads/price-list.html.md")
         assert "Price list 2027" in table.inner_text() and "uploaded" in table.inner_text()
         hit = library.index().search("How much does the pump cost?", k=1)[0]
-        assert hit.document.metadata["document"] == "uploads/price-list.md"
+        assert hit.document.metadata["document"] == "uploads/price-list.html.md"
 
         # Edit a corpus document: an own copy, indexed at once; the corpus file is untouched.
         page.locator("#doc-pick input").click()
@@ -65,8 +65,8 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
         page.click("#doc-remove")
         wait_text(page, "#doc-status", "Restored the original of manual/pump.md", 60)
         page.locator("#doc-pick input").click()
-        page.get_by_role("option", name="uploads/price-list.md").click()
+        page.get_by_role("option", name="uploads/price-list.html.md").click()
         page.click("#doc-remove")
-        wait_text(page, "#doc-status", "Removed uploads/price-list.md", 60)
-        assert "uploads/price-list.md" not in table.inner_text()
+        wait_text(page, "#doc-status", "Removed uploads/price-list.html.md", 60)
+        assert "uploads/price-list.html.md" not in table.inner_text()
         assert library.index().size == 1

@@ -100,11 +100,15 @@ def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings
     documents = Documents(tiny)
     upload = tmp_path / "Price List.txt"
     upload.write_text("Prices 2027\n\nThe pump costs 1,240 euros without tax.\n")
-    assert documents.add(upload).path == "uploads/price-list.md"
+    assert documents.add(upload).path == "uploads/price-list.txt.md"
     index = open_index(tiny, embeddings, documents=documents)
-    assert index.update.embedded == ("legal/lease.md", "manual/pump.md", "uploads/price-list.md")
+    assert index.update.embedded == (
+        "legal/lease.md",
+        "manual/pump.md",
+        "uploads/price-list.txt.md",
+    )
     hit = index.search("How much does the pump cost?", k=1)[0]
-    assert hit.document.metadata["document"] == "uploads/price-list.md"
+    assert hit.document.metadata["document"] == "uploads/price-list.txt.md"
 
     lease = documents.locate("legal/lease.md").read_text()
     documents.save("legal/lease.md", lease.replace("90 days", "30 days"))
@@ -115,9 +119,9 @@ def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings
     assert "90 days" in (Path(tiny.corpus_dir) / "legal/lease.md").read_text()  # not written
 
     assert documents.remove("legal/lease.md").action == "restored"
-    assert documents.remove("uploads/price-list.md").action == "removed"
+    assert documents.remove("uploads/price-list.txt.md").action == "removed"
     index = open_index(tiny, embeddings, documents=documents)
-    assert index.update.removed == ("uploads/price-list.md",)
+    assert index.update.removed == ("uploads/price-list.txt.md",)
     notice = index.search("How much notice ends the lease?", k=1)[0]
     assert "90 days" in notice.document.page_content
     assert index.size == 4

@@ -32,7 +32,7 @@ def test_the_api_answers_a_100k_character_question_cut_to_fit(fake_pipelines, fa
 
     with served(build_app(fake_pipelines, fake_config)) as url:
         client = Client(url, verbose=False)
-        result = client.predict("Why? " * 20_000, [], [], [], [], api_name="/answer_all")
+        result = client.predict("Why? " * 20_000, api_name="/answer_all")
         asked, answered = (text_of(message["content"]) for message in result[1])
         assert asked.endswith("[…]") and len(asked) < MAX_QUESTION_CHARS + 10
         assert "Base says 120 days." in answered

@@ -61,18 +61,19 @@ def test_uploads_over_the_limit_are_refused_before_they_are_stored(app):
     assert small.status_code == 200 and large.status_code == 413
 
 
-def test_an_error_in_a_handler_shows_no_details_and_goes_to_the_log(app):
+def test_a_refused_value_is_one_clear_sentence_and_one_log_line(app):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
     url, log_path = app
     client = Client(url, auth=(USER, PASSWORD), verbose=False)
-    with pytest.raises(AppError) as error:  # a chat history that is not a list of messages
-        client.predict("Hi", "not a history", [], [], [], False, api_name="/answer_all")
-    assert "not enabled verbose error reporting" in str(error.value)
-    assert "list_type" not in str(error.value) and "Traceback" not in str(error.value)
+    with pytest.raises(AppError) as error:  # a vote for a column that does not exist
+        client.predict("no such column", api_name="/cast")
+    assert str(error.value).startswith("Refused: Value: 'no such column'")
+    assert "is not in the list of choices" in str(error.value)
+    assert "Traceback" not in str(error.value)
     logged = log_path.read_text()
-    assert "Traceback" in logged and "list_type" in logged
+    assert "refused a value sent to cast" in logged and "Traceback" not in logged
 
 
 def test_four_concurrent_sessions_are_all_answered(app):
@@ -91,10 +92,12 @@ def test_the_documents_are_served_but_not_the_rest_of_the_data_folder(app, data_
         def status(path: Path) -> int:
             return session.get(f"{url}gradio_api/file={quote(str(path.resolve()))}").status_code
 
-        assert status(sla) == 200  # a source's "Open document" link
+        # a source's "Open document" link: by the document's path in the index
+        opened = session.get(f"{url}documents/legal/service-level-agreement.md")
+        assert opened.status_code == 200 and opened.text == sla.read_text()
         for private in ("votes.sqlite", "index/current.json", "index/chroma.sqlite3"):
             assert (data_dir / private).is_file() and status(data_dir / private) == 403
-        assert status(REPO_ROOT / "app.py") == 403
+        assert status(REPO_ROOT / "app.py") == 403 and status(sla) == 403
 
 
 def test_a_conversation_is_exported_from_the_data_folder_it_may_serve(app):
