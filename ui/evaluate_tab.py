@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from evaluation.report import plots_html, summary_table
 from evaluation.run import DEFAULT_SETS, load_questions
 from pipelines.config import Config
 from pipelines.core import Pipeline, PipelineError
-from ui.jobs import Job
+from ui.jobs import Job, new_session_id
 
 MakePipelines = Callable[[str | None], Sequence[Pipeline]]  # corpus folder (None = the app's)
 APP_DOCUMENTS = "The app's documents (corpus and uploads)"
@@ -67,7 +66,7 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
             request: gr.Request,
             progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's injection idiom
         ) -> Iterator[list[Any]]:
-            session = session or uuid.uuid4().hex
+            session = session or new_session_id()
             cap = 0 if request.username else config.eval_max_questions
             try:
                 folder = _folder(documents, folders)

@@ -6,8 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 
 log = logging.getLogger(__name__)
+
+
+def new_session_id() -> str:
+    """A browser session's id, chosen here (random, 128 bits), never taken from the browser:
+    it names the session's exports and votes and owns the jobs it starts."""
+    return uuid.uuid4().hex
 
 
 class Job:

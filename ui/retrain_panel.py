@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +25,7 @@ from pipelines.retrained_weights import BUTTON, missing_weights
 from pipelines.retrained_weights import COMMAND as FULL
 from pipelines.snapshot import describe, read_run, staleness
 from training.progress import read_progress
-from ui.jobs import Job
+from ui.jobs import Job, new_session_id
 
 COMMAND = "python -m scripts.refresh_lora"
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def build_retrain_panel(library: Trainable) -> None:
         if config.auth and not request.username:  # behind APP_AUTH only a logged-in user trains
             yield "**Not started:** log in to retrain."
             return
-        if not job.start(uuid.uuid4().hex):
+        if not job.start(new_session_id()):
             gr.Warning(job.busy())
             yield f"**Not started:** {job.busy()}"
             return

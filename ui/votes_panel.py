@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,14 +14,10 @@ from pipelines.files import within
 from pipelines.transcript import Turn, write_exports
 from pipelines.votes import ALL_BAD, TIE, VoteStore
 from ui.chat_tab import ChatParts
+from ui.jobs import new_session_id
 
 BOARD_HEADERS = ["Column", "Best answer", "Shown", "Win rate"]
 EXPORTS = "exports"  # under the data folder: one folder per browser session
-
-
-def new_session_id() -> str:
-    """A browser session's id, chosen here (random, 128 bits), for its votes and exports."""
-    return uuid.uuid4().hex
 
 
 def build_votes(
