@@ -13,15 +13,16 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config, ConfigError
-from pipelines.core import Pipeline, PipelineError
-from pipelines.votes import VoteStore
+from common.config import Config
+from common.errors import ConfigError, PipelineError
+from pipelines.core import Pipeline
 from ui.chat_tab import Notes, build_chat
 from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 from ui.explainer_tab import build_explainer_tab
 from ui.refusals import Blocks
+from ui.votes import VoteStore
 from ui.votes_panel import build_votes, leaderboard
 from ui.web import launch_options
 
@@ -49,7 +50,7 @@ def build_app(
     `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab;
     `library` (the app's documents and index) adds the Documents tab; `notes()` gives each
     column a line on what it knows (the index, the adapter's training snapshot)."""
-    from pipelines.documents import Documents
+    from documents.store import Documents
 
     documents = library.documents if library else Documents(config)
     votes = VoteStore(config.data_path / "votes.sqlite")
@@ -83,8 +84,8 @@ def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
 
 def column_notes(resources: Any) -> Notes:
     """What the RAG columns search and what the trained columns were trained on, kept current."""
-    from pipelines.retrained_weights import COMMAND
-    from pipelines.snapshot import describe, read_run, staleness
+    from serving.retrained_weights import COMMAND
+    from training.runs import describe, read_run, staleness
 
     def trained(run: dict, retrain: str, files: list) -> str:
         stale = staleness(run, files)

@@ -1,1 +1,3 @@
-"""Answer-quality metrics and the batched evaluation used by the adapter card."""
+"""Answer quality: metrics, evaluation runs over question sets, their outputs and reports."""
+
+import common  # noqa: F401  (sets the OpenMP default before anything loads torch)

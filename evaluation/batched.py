@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
+from common.config import Config
 from evaluation.metrics import answer_scores
-from pipelines.config import Config
-from pipelines.engine import ADAPTER, BASE, Engine
 from pipelines.generation import chat
+from serving.engine import ADAPTER, BASE, Engine
 
 
 def greedy_answers(
@@ -69,9 +69,9 @@ def trained_engine(method: str, config: Config, folder: str) -> tuple[Engine, bo
     (`greedy_answers` batches through its generate())."""
     from dataclasses import replace
 
-    from pipelines.engine import load_engine
-    from pipelines.model import load_model
-    from pipelines.retrained_weights import load_retrained_engine
+    from serving.engine import load_engine
+    from serving.model import load_model
+    from serving.retrained_weights import load_retrained_engine
 
     if method == "full":
         return load_retrained_engine(

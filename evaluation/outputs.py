@@ -11,9 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from common.config import Config
 from evaluation.report import render_report
 from evaluation.run import Progress, Record, evaluate, summarize
-from pipelines.config import Config
 from pipelines.core import Pipeline
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from statistics import mean, quantiles
 from typing import Any
 
+from common.config import REPO_ROOT
+from common.errors import PipelineError
 from evaluation.metrics import abstained, answer_scores, contains
-from pipelines.config import REPO_ROOT
-from pipelines.core import Answer, Pipeline, PipelineError
+from pipelines.core import Answer, Pipeline
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (answers done, answers total)

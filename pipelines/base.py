@@ -6,13 +6,14 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from pipelines.core import Answer, Message, Source, last
+from common.messages import Message
+from pipelines.core import Answer, Source, last
 from pipelines.generation import WEIGHTS_ONLY, chat, generate_answer
 from pipelines.resources import Resources
 
 if TYPE_CHECKING:
-    from pipelines.engine import Engine
-    from pipelines.openai_engine import OpenAIEngine
+    from serving.engine import Engine
+    from serving.openai_engine import OpenAIEngine
 
 
 class BasePipeline:

@@ -6,12 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-# A conversation turn as Gradio's Chatbot keeps it: {"role": "user"|"assistant", "content": str}.
-Message = dict[str, str]
-
-
-class PipelineError(RuntimeError):
-    """A failure the user should read (missing adapter, hub unreachable...), shown in one column."""
+from common.errors import PipelineError
+from common.messages import Message
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,3 @@ def last(answers: Iterator[Answer]) -> Answer:
     if final is None:
         raise PipelineError("the pipeline produced no answer")
     return final
-
-
-def text_of(content: object) -> str:
-    """Plain text of a chat message's content, which Gradio may hand back as a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list | tuple):
-        return "".join(text_of(part) for part in content)
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return str(content)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.config import Config
+from common.config import Config
 
 
 def cost(prompt_tokens: int, completion_tokens: int, config: Config) -> float:

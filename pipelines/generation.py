@@ -7,14 +7,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pipelines.config import Config
-from pipelines.core import Answer, Message, PipelineError, Source
+from common.config import Config
+from common.errors import PipelineError
+from common.messages import Message, clean_history
+from pipelines.core import Answer, Source
 from pipelines.costs import cost
-from pipelines.engine import Engine
-from pipelines.questions import clean_history
+from serving.engine import Engine
 
 if TYPE_CHECKING:
-    from pipelines.openai_engine import OpenAIEngine
+    from serving.openai_engine import OpenAIEngine
 
 WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
 # One short system prompt for the base and LoRA columns, in training and in evaluation alike.

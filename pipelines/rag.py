@@ -10,10 +10,10 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from pipelines.core import Answer, Message, Source, last
+from common.messages import Message, clean_history
+from documents.index import Hit
+from pipelines.core import Answer, Source, last
 from pipelines.generation import generate_answer
-from pipelines.index import Hit
-from pipelines.questions import clean_history
 from pipelines.resources import Resources
 
 NOT_FOUND = "The documents do not contain the answer."

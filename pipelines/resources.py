@@ -6,20 +6,20 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pipelines.config import Config
-from pipelines.documents import Documents
-from pipelines.engine import Engine
-from pipelines.index import Index, Progress, index_signature, open_index
+from common.config import Config
+from documents.index import Index, Progress, index_signature, open_index
+from documents.store import Documents
+from serving.engine import Engine
 
 if TYPE_CHECKING:
-    from pipelines.openai_engine import OpenAIEngine
+    from serving.openai_engine import OpenAIEngine
 
 log = logging.getLogger(__name__)
 
 
 class Resources:
     def __init__(self, config: Config, progress: Progress | None = None) -> None:
-        from pipelines.snapshot import active_config
+        from training.runs import active_config
 
         self.configured = config
         self.config = active_config(config)  # a refreshed adapter, if one was trained
@@ -57,7 +57,7 @@ class Resources:
         how to create them) while there are no weights; the next call looks again."""
         with self._retrained_lock:
             if self._retrained is None:
-                from pipelines.retrained_weights import load_retrained_engine
+                from serving.retrained_weights import load_retrained_engine
 
                 self._retrained = load_retrained_engine(self.config)
             return self._retrained
@@ -77,7 +77,7 @@ class Resources:
     def embeddings(self) -> Any:
         with self._lock:
             if self._embeddings is None:
-                from pipelines.embeddings import LocalEmbeddings
+                from documents.embeddings import LocalEmbeddings
 
                 self._embeddings = LocalEmbeddings(self.config.embedder)
             return self._embeddings
@@ -110,15 +110,15 @@ class Resources:
 
 def _load_engine(config: Config) -> Engine | OpenAIEngine:
     if config.backend == "openai":  # a model server generates; nothing is loaded here
-        from pipelines.openai_engine import OpenAIEngine
+        from serving.openai_engine import OpenAIEngine
 
         return OpenAIEngine(config)
     if config.serving_engine == "llama.cpp":
-        from pipelines.llama_engine import load_llama_engine
+        from serving.llama_engine import load_llama_engine
 
         return load_llama_engine(config)
-    from pipelines.engine import load_engine
-    from pipelines.model import load_model
+    from serving.engine import load_engine
+    from serving.model import load_model
 
     model, tokenizer = load_model(config)
     return load_engine(model, tokenizer, config.adapter, config.max_batch, config.threads)

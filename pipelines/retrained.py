@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pipelines.base import BasePipeline
 from pipelines.core import Source
-from pipelines.engine import Engine
 from pipelines.generation import WEIGHTS_ONLY
+from serving.engine import Engine
 
 
 class RetrainedPipeline(BasePipeline):

@@ -12,7 +12,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from pipelines.core import Answer, Message, Pipeline, PipelineError
+from common.errors import PipelineError
+from common.messages import Message
+from pipelines.core import Answer, Pipeline
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = "This column failed with an internal error; the details are in the server log."

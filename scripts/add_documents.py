@@ -15,9 +15,10 @@ import argparse
 import logging
 from pathlib import Path
 
-from pipelines.config import Config
-from pipelines.documents import Documents
-from pipelines.loaders import ACCEPTED, DocumentError
+from common.config import Config
+from common.errors import DocumentError
+from documents.loaders import ACCEPTED
+from documents.store import Documents
 from pipelines.resources import Resources
 from scripts.build_index import tqdm_progress
 from scripts.cli import setup

@@ -23,11 +23,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from evaluation.bench_report import goals, table
+from benchmarks.report import goals, table
+from benchmarks.retrieval import app_start, retrieval_at_scale
+from benchmarks.speed import agreement, llama_cpp_decode, stream_timed, together, wall
+from common.config import REPO_ROOT, Config
 from evaluation.run import load_questions
-from evaluation.serving import app_start, retrieval_at_scale
-from evaluation.speed import agreement, llama_cpp_decode, stream_timed, together, wall
-from pipelines.config import REPO_ROOT, Config
 from pipelines.generation import chat
 from pipelines.rag import RagPipeline
 from pipelines.resources import Resources
@@ -110,8 +110,8 @@ def measure_engine(name: str, args: BenchArgs, yardstick: float | None) -> dict[
 
 def _float32_reference(config: Config) -> Any:
     """transformers in float32 with PEFT: the reference for greedy answers."""
-    from pipelines.engine import load_engine
-    from pipelines.model import load_model
+    from serving.engine import load_engine
+    from serving.model import load_model
 
     model, tokenizer = load_model(config, dtype="float32")
     return load_engine(model, tokenizer, config.adapter)

@@ -10,13 +10,13 @@ import argparse
 import logging
 from pathlib import Path
 
+from common.config import Config
+from common.threads import on_all_cores
 from evaluation.batched import greedy_answers
 from evaluation.metrics import contains
-from pipelines.config import Config
-from pipelines.engine import torch_engine
-from pipelines.model import load_model
-from pipelines.threads import on_all_cores
 from scripts.cli import setup
+from serving.engine import torch_engine
+from serving.model import load_model
 from training.qa import read_jsonl, write_jsonl
 
 log = logging.getLogger("build_general")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from pipelines.config import Config
-from pipelines.index import Progress
+from common.config import Config
+from documents.index import Progress
 from pipelines.resources import Resources
 from scripts.cli import setup
 

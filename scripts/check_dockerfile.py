@@ -30,7 +30,7 @@ import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.config import REPO_ROOT
+from common.config import REPO_ROOT
 from scripts.cli import setup
 
 log = logging.getLogger("check_dockerfile")

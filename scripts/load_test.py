@@ -21,10 +21,10 @@ import os
 import time
 from pathlib import Path
 
-from evaluation.load import run_sessions, start_app, stop_app, summarize, table
+from benchmarks.load import run_sessions, start_app, stop_app, summarize, table
+from benchmarks.retrieval import memory_mb
+from common.config import REPO_ROOT, Config, auth_pairs
 from evaluation.run import load_questions
-from evaluation.serving import memory_mb
-from pipelines.config import REPO_ROOT, Config, auth_pairs
 from scripts.cli import setup
 
 log = logging.getLogger("load_test")

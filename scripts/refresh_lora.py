@@ -19,9 +19,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.config import Config
-from pipelines.documents import Documents
-from pipelines.snapshot import (
+from common.config import Config
+from common.threads import on_all_cores
+from documents.store import Documents
+from scripts.cli import parse_dataclass, setup
+from training.progress import ProgressFile
+from training.qa import load_facts, read_jsonl, write_jsonl
+from training.refresh import Refresh, incremental_splits, refresh_facts
+from training.runs import (
     REFRESHABLE,
     active_config,
     configured_folder,
@@ -29,11 +34,6 @@ from pipelines.snapshot import (
     reset_active,
     write_active,
 )
-from pipelines.threads import on_all_cores
-from scripts.cli import parse_dataclass, setup
-from training.progress import ProgressFile
-from training.qa import load_facts, read_jsonl, write_jsonl
-from training.refresh import Refresh, incremental_splits, refresh_facts
 
 log = logging.getLogger("refresh_lora")
 FIELDS = {"lora": "adapter", "full": "retrained"}  # the config field each method refreshes
@@ -125,7 +125,7 @@ def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
 
 def _current(args: RefreshArgs, config: Config) -> str:
     """The folder of the weights served now, which the update starts from."""
-    from pipelines.retrained_weights import missing_weights
+    from serving.retrained_weights import missing_weights
 
     if args.method == "lora":
         return config.adapter
@@ -142,7 +142,7 @@ def _train(
     stamp: str,
     progress: ProgressFile,
 ) -> Path:
-    from pipelines.model import load_model
+    from serving.model import load_model
     from training.card import base_model_id, write_card
     from training.methods import LEARNING_RATES
     from training.trainer import TrainArgs, train

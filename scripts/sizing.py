@@ -5,7 +5,7 @@
 
 Each size is measured in a fresh process, as an app holding that index runs: it opens the app's
 own index (building it first if needed), then builds a Chroma index of N chunks from the real
-chunks' vectors with noise added (evaluation.serving.retrieval_at_scale), so that 100,000 chunks
+chunks' vectors with noise added (benchmarks.retrieval.retrieval_at_scale), so that 100,000 chunks
 need no 100,000 embeddings. Measured per size: the time to add the vectors, the index's size on
 disk, the retrieval latency p50/p95 over the test questions (query embedding included, as the RAG
 column searches; and the vector search alone) and the process's resident memory before and
@@ -26,9 +26,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from benchmarks.retrieval import memory_mb, retrieval_at_scale
+from common.config import REPO_ROOT, Config
 from evaluation.run import load_questions
-from evaluation.serving import memory_mb, retrieval_at_scale
-from pipelines.config import REPO_ROOT, Config
 from pipelines.resources import Resources
 from scripts.benchmark import machine
 from scripts.cli import setup

@@ -18,12 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from common.config import REPO_ROOT, Config
+from common.threads import on_all_cores
 from evaluation.batched import compare, trained_engine
-from pipelines.config import REPO_ROOT, Config
-from pipelines.engine import Engine
-from pipelines.model import load_model
-from pipelines.threads import on_all_cores
 from scripts.cli import parse_dataclass, setup
+from serving.engine import Engine
+from serving.model import load_model
 from training.card import base_model_id, write_card
 from training.progress import ProgressFile
 from training.qa import read_jsonl
@@ -37,7 +37,7 @@ def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[Engin
     engine, use_adapter = trained_engine(args.method, config, str(out))
     if use_adapter:  # the LoRA's engine answers for the base too, without the adapter
         return {"base": (engine, False), args.method: (engine, True)}
-    from pipelines.engine import torch_engine
+    from serving.engine import torch_engine
 
     model, tokenizer = load_model(config)
     base = torch_engine(model, tokenizer, "the base model alone")

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import REPO_ROOT, Config
-from pipelines.core import Answer, Message, PipelineError, Source, last
+from common.config import REPO_ROOT, Config
+from common.errors import PipelineError
+from common.messages import Message
+from pipelines.core import Answer, Source, last
 
 
 class FakePipeline:

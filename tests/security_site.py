@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.config import Config
+from common.config import Config
 from tests.conftest import FakePipeline
 
 SECRET = "The vault code is 4417-ALPHA."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from pipelines.config import REPO_ROOT
-from pipelines.engine import check_adapter
+from common.config import REPO_ROOT
+from serving.engine import check_adapter
 
 
 class _Payload:

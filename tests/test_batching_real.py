@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from evaluation.speed import reference_answer, together
-from pipelines.engine import load_engine
+from benchmarks.speed import reference_answer, together
 from pipelines.generation import chat
-from pipelines.model import load_model
+from serving.engine import load_engine
+from serving.model import load_model
 
 pytestmark = pytest.mark.model
 

@@ -1,6 +1,6 @@
 """The benchmark's verdict: each measured value against its goal, and the printed table."""
 
-from evaluation.bench_report import goals, table
+from benchmarks.report import goals, table
 
 
 def _engine(ratio, decode, first):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pipelines.config import REPO_ROOT
+from common.config import REPO_ROOT
 from tests.ui_helpers import (
     COLUMNS,
     ask_all,

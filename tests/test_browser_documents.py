@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.config import Config
+from common.config import Config
 from tests.ui_helpers import served, wait_text
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipelines.config import Config
+from common.config import Config
 from tests.ui_helpers import fill_and_leave, served
 
 pytestmark = pytest.mark.browser

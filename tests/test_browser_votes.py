@@ -85,8 +85,8 @@ def test_cost_tab_prices_the_conversations_measured_tokens(page, fake_pipelines,
 
 def test_explainer_quotes_measured_numbers(page, fake_pipelines, fake_config):
     from app import build_app
-    from pipelines.snapshot import read_run
     from tests.ui_helpers import wait_text
+    from training.runs import read_run
 
     run = read_run(fake_config.adapter)
     with served(build_app(fake_pipelines, fake_config)) as url:

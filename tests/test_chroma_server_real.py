@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.config import Config, ConfigError
-from pipelines.core import PipelineError
-from pipelines.embeddings import LocalEmbeddings
-from pipelines.index import open_index
+from common.config import Config
+from common.errors import ConfigError, PipelineError
+from documents.embeddings import LocalEmbeddings
+from documents.index import open_index
 from tests.test_index_real import DOCS
 
 NOTICE = "How long is the notice period to end the lease?"

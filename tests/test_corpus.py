@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pipelines.corpus import corpus_hash, read_corpus, split
+from documents.chunks import corpus_hash, read_corpus, split
 
 MANUAL = """# Widget Manual
 

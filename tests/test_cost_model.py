@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from documents.chunks import CorpusFile
 from pipelines.core import Answer
-from pipelines.corpus import CorpusFile
-from pipelines.cost_model import Usage, break_even, curve, training_cost, usage_of
-from pipelines.snapshot import describe, document_hashes, staleness
+from training.runs import describe, document_hashes, staleness
+from ui.cost_model import Usage, break_even, curve, training_cost, usage_of
 
 
 def test_usage_is_the_mean_over_complete_answers():

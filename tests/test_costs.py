@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.config import Config
+from common.config import Config
 from pipelines.core import Answer
 from pipelines.costs import cost, format_cost
 

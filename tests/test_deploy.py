@@ -10,7 +10,7 @@ import threading
 
 import yaml
 
-from pipelines.config import REPO_ROOT
+from common.config import REPO_ROOT
 from scripts.check_dockerfile import free_port, instructions, stages
 
 DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text()

@@ -132,7 +132,7 @@ def test_question_sets_are_checked_line_by_line(tmp_path):
 
 
 def test_another_corpus_gets_its_own_index_folder(tmp_path):
-    from pipelines.config import Config
+    from common.config import Config
 
     config = Config(data_dir=str(tmp_path / "data"))
     other = config.for_corpus(str(tmp_path / "docs"))

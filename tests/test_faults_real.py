@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+from common.config import REPO_ROOT
+from common.errors import PipelineError
 from pipelines.base import BasePipeline
-from pipelines.config import REPO_ROOT
-from pipelines.core import PipelineError
 from pipelines.lora import LoraPipeline
-from pipelines.model import load_model
 from pipelines.resources import Resources
+from serving.model import load_model
 
 pytestmark = pytest.mark.model
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import Config
-from pipelines.embeddings import LocalEmbeddings
-from pipelines.index import open_index
+from common.config import Config
+from documents.embeddings import LocalEmbeddings
+from documents.index import open_index
 
 DOCS = {
     "manual/pump.md": "# Pump Manual\n\n## 1. Power\nThe pump runs on 48 V DC.\n\n"
@@ -95,7 +95,7 @@ def test_an_edit_embeds_only_the_changed_document(tiny, embeddings):
 
 
 def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings, tmp_path):
-    from pipelines.documents import Documents
+    from documents.store import Documents
 
     documents = Documents(tiny)
     upload = tmp_path / "Price List.txt"
@@ -140,7 +140,7 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt(tiny, embeddings):
 
 
 def test_an_index_switched_by_another_process_is_reopened(tiny, embeddings, tmp_path):
-    from pipelines.documents import Documents
+    from documents.store import Documents
     from pipelines.resources import Resources
 
     resources = Resources(tiny)

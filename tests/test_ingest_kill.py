@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import REPO_ROOT, Config
-from pipelines.documents import Documents
+from common.config import REPO_ROOT, Config
+from documents.store import Documents
 from pipelines.resources import Resources
-from pipelines.votes import VoteStore
+from ui.votes import VoteStore
 
 pytestmark = pytest.mark.model
 

@@ -12,8 +12,8 @@ import pytest
 from pipelines.generation import SYSTEM_PROMPT
 from pipelines.rag import PROMPT
 from pipelines.registry import build_pipelines
-from pipelines.render import sources_markdown
 from pipelines.resources import Resources
+from ui.render import sources_markdown
 
 pytestmark = pytest.mark.model
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from evaluation.speed import reference_answer, together
-from pipelines.config import REPO_ROOT
+from benchmarks.speed import reference_answer, together
+from common.config import REPO_ROOT
 from pipelines.generation import chat
-from pipelines.llama_backend import common_prefix
 from pipelines.resources import Resources
+from serving.llama_rows import common_prefix
 from training.qa import read_jsonl
 
 pytestmark = pytest.mark.model
@@ -127,8 +127,8 @@ def test_the_prompt_cache_keeps_within_its_size(llama):
 
 
 def test_a_model_that_is_not_gguf_is_refused_with_the_variable_named(real_config, tmp_path):
-    from pipelines.core import PipelineError
-    from pipelines.llama_engine import load_llama_engine
+    from common.errors import PipelineError
+    from serving.llama_engine import load_llama_engine
 
     config = replace(real_config, engine="llama.cpp", model=str(tmp_path))
     with pytest.raises(PipelineError, match="APP_MODEL"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.load import run_sessions, summarize, table
+from benchmarks.load import run_sessions, summarize, table
 from tests.conftest import FakePipeline
 from tests.ui_helpers import free_port
 
@@ -53,7 +53,7 @@ def test_a_failing_column_and_the_time_limit_are_counted_by_message(fake_pipelin
 
 @pytest.mark.parametrize("questions", [1, 5])
 def test_each_session_gets_different_questions(questions):
-    from evaluation.load import _pick
+    from benchmarks.load import _pick
 
     picked = [_pick(["a", "b", "c", "d", "e"], s, questions) for s in range(5)]
     assert sum(len(set(p)) for p in picked) == 5 * questions

@@ -12,8 +12,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipelines import pdf_text
-from pipelines.loaders import DocumentError, Limits, safe_name, to_markdown
+from common.errors import DocumentError
+from documents import pdf_text
+from documents.loaders import Limits, safe_name, to_markdown
 
 UNUSUAL = "Emoji 👩🏽‍💻 🎉, Hebrew שלום עולם, Arabic مرحبا, combining e\u0301 and n\u0303."
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
+from common.config import Config
+from common.errors import PipelineError
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from pipelines.snapshot import active_config, reset_active, write_active
 from scripts.refresh_lora import RefreshArgs
 from scripts.train_lora import with_outputs
 from training.compare import MISSING, comparison_table
+from training.runs import active_config, reset_active, write_active
 from training.trainer import TrainArgs
 
 
@@ -126,7 +126,7 @@ def test_the_weights_size_is_measured_when_the_record_lacks_it(tmp_path):
 
 
 def test_the_retrain_panel_reports_a_finished_full_run(tmp_path):
-    from pipelines.documents import Documents
+    from documents.store import Documents
     from ui.retrain_panel import _finished, _full_state
 
     class Library:
@@ -148,7 +148,7 @@ def test_the_retrain_panel_reports_a_finished_full_run(tmp_path):
 
 
 def test_a_refresh_deletes_only_the_copies_it_supersedes(tmp_path):
-    from pipelines.snapshot import prune_superseded
+    from training.runs import prune_superseded
 
     config = Config(data_dir=str(tmp_path))
     names = {

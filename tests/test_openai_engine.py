@@ -9,10 +9,11 @@ import time
 import httpx2
 import pytest
 
-from pipelines.config import Config
-from pipelines.core import PipelineError, last
+from common.config import Config
+from common.errors import PipelineError
+from pipelines.core import last
 from pipelines.generation import chat, generate_answer
-from pipelines.openai_engine import OpenAIEngine
+from serving.openai_engine import OpenAIEngine
 
 URL = "http://models.test/v1"
 MODELS = {"object": "list", "data": [{"id": "base-model"}, {"id": "corpus-lora"}]}

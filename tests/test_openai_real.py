@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from common.config import REPO_ROOT, Config, default_model
+from common.errors import PipelineError
 from pipelines.base import BasePipeline
-from pipelines.config import REPO_ROOT, Config, default_model
-from pipelines.core import PipelineError
 from pipelines.generation import chat
 from pipelines.lora import LoraPipeline
 from pipelines.rag import RagPipeline
@@ -43,8 +43,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, adapter_dir: Path) -> Iterator[str]:
     """`python -m llama_cpp.server --config_file ...` with two models; yields its API root."""
-    from pipelines.gguf_lora import convert
-    from pipelines.gguf_weights import reencode
+    from serving.gguf_lora import convert
+    from serving.gguf_weights import reencode
 
     folder = tmp_path_factory.mktemp("server")
     lora = convert(adapter_dir, Path(default_model()), folder / "lora.gguf")

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from common.config import REPO_ROOT
 from pipelines.base import BasePipeline
-from pipelines.config import REPO_ROOT
 from pipelines.generation import chat
 from pipelines.lora import LoraPipeline
 from pipelines.rag import RagPipeline

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import REPO_ROOT
+from common.config import REPO_ROOT
 from training.qa import FactError, load_facts, read_jsonl, split_facts, verify_fact
 
 QA = REPO_ROOT / "data" / "qa"

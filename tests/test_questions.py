@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.core import text_of
-from pipelines.questions import MAX_QUESTION_CHARS, clean_question
+from common.messages import MAX_QUESTION_CHARS, clean_question, text_of
 from tests.ui_helpers import served
 
 

@@ -6,11 +6,11 @@ import csv
 
 import pytest
 
-from pipelines.config import Config
-from pipelines.documents import Documents
-from pipelines.snapshot import active_config, read_run, staleness
+from common.config import Config
+from documents.store import Documents
 from scripts.refresh_lora import RefreshArgs, run
 from training.progress import ProgressFile, read_progress
+from training.runs import active_config, read_run, staleness
 
 pytestmark = pytest.mark.model
 

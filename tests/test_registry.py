@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.config import Config
+from common.config import Config
 from pipelines.core import Pipeline
 from pipelines.registry import PIPELINES, build_pipelines, default_names
 from pipelines.resources import Resources

@@ -1,9 +1,9 @@
 """What the UI shows under an answer: sources expandable, with the supporting sentence marked."""
 
-from pipelines.config import Config
+from common.config import Config
+from documents.store import Documents
 from pipelines.core import Answer, Source
-from pipelines.documents import Documents
-from pipelines.render import sources_markdown, supporting_sentence
+from ui.render import sources_markdown, supporting_sentence
 
 PASSAGE = (
     "Either party may end the agreement in writing. Notice must be given 60 days before the "

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.speed import reference_answer, together
-from pipelines.config import Config
-from pipelines.documents import Documents
+from benchmarks.speed import reference_answer, together
+from common.config import Config
+from documents.store import Documents
 from pipelines.generation import chat
-from pipelines.model import load_model
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from pipelines.snapshot import active_config, read_run
 from scripts.refresh_lora import RefreshArgs, run
+from serving.model import load_model
 from tests.test_training import ITEMS  # the tiny made-up facts both methods learn
 from training.progress import ProgressFile
 from training.qa import write_jsonl
+from training.runs import active_config, read_run
 from training.trainer import TrainArgs, TrainResult, train
 
 pytestmark = pytest.mark.model

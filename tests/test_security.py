@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.config import Config
-from pipelines.core import text_of
+from common.config import Config
+from common.messages import text_of
 from tests.conftest import FakePipeline
 from tests.security_site import SECRET, build, connect, make_site, tree
 from tests.ui_helpers import served
@@ -146,8 +146,8 @@ def test_a_client_cannot_send_the_conversation_or_a_system_turn(open_app, capfd)
 
 
 def test_history_keeps_only_user_and_assistant_text_within_the_caps():
+    from common.messages import MAX_HISTORY_MESSAGES, clean_history
     from pipelines.generation import chat
-    from pipelines.questions import MAX_HISTORY_MESSAGES, clean_history
     from pipelines.rag import RagPipeline
 
     hostile = [
@@ -235,8 +235,8 @@ def test_documents_are_served_by_their_index_path_and_nothing_else(open_app, sit
 def test_bad_values_get_a_clear_message_and_one_log_line(open_app, capfd):
     from gradio_client.exceptions import AppError
 
-    from pipelines.documents import Documents
-    from pipelines.loaders import DocumentError
+    from common.errors import DocumentError
+    from documents.store import Documents
 
     url, config, _ = open_app
     with pytest.raises(DocumentError, match="the text is empty"):  # an empty body, as the API

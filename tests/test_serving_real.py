@@ -9,9 +9,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from evaluation.load import run_sessions, start_app, stop_app, summarize
+from benchmarks.load import run_sessions, start_app, stop_app, summarize
+from common.config import REPO_ROOT
 from evaluation.run import load_questions
-from pipelines.config import REPO_ROOT
 from scripts.load_test import TEST_SET
 
 pytestmark = pytest.mark.model

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipelines.engine import load_engine
-from pipelines.model import load_model
+from serving.engine import load_engine
+from serving.model import load_model
 from training.qa import write_jsonl
 from training.trainer import TrainArgs, encode, train
 

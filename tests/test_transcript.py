@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.core import Answer, Source
-from pipelines.transcript import (
+from ui.transcript import (
     CSV_FIELDS,
     Turn,
     to_csv,

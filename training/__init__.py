@@ -1,0 +1,4 @@
+"""Make and describe trained weights: question/answer data, the training loop and methods (LoRA,
+full), model cards, run records and staleness, and the incremental update."""
+
+import common  # noqa: F401  (sets the OpenMP default before anything loads torch)

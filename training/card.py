@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import Config, default_model
-from pipelines.corpus import corpus_hash
-from pipelines.documents import Documents
-from pipelines.snapshot import document_hashes, read_run
+from common.config import Config, default_model
+from documents.chunks import corpus_hash
+from documents.store import Documents
+from training.runs import document_hashes, read_run
 from training.trainer import TrainArgs, TrainResult
 
 WHAT = {

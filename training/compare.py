@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipelines.files import safetensors_files
+from common.files import safetensors_files
 
 MISSING = "—"
 

@@ -76,7 +76,7 @@ def _full(model: Any, tokenizer: Any, init_from: str) -> Trainable:
 
 def _load_into(model: Any, folder: Path) -> None:
     """Copy the weights saved in `folder` (safetensors, possibly sharded) into `model`."""
-    from pipelines.files import read_safetensors
+    from common.files import read_safetensors
 
     state = read_safetensors(folder)
     if not state:

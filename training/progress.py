@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.files import read_json_object, replace_atomically
+from common.files import read_json_object, replace_atomically
 
 
 class ProgressFile:

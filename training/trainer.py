@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.files import safetensors_files
+from common.files import safetensors_files
 from pipelines.generation import chat
 from training.methods import LEARNING_RATES, METHODS, Trainable, prepare
 from training.qa import read_jsonl

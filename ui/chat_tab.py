@@ -10,12 +10,12 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config
+from common.config import Config
+from common.messages import MAX_QUESTION_CHARS, clean_history, clean_question
 from pipelines.core import Answer, Pipeline
-from pipelines.questions import MAX_QUESTION_CHARS, clean_history, clean_question
-from pipelines.render import sources_markdown, stats_markdown
 from pipelines.runner import run_all
-from pipelines.transcript import Turn
+from ui.render import sources_markdown, stats_markdown
+from ui.transcript import Turn
 
 EXAMPLES = [
     "What is the monthly uptime commitment in Tessaline's SLA?",

@@ -9,9 +9,11 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from pipelines.config import Config
+from common.config import Config
 from pipelines.core import Pipeline
-from pipelines.cost_model import (
+from pipelines.costs import format_cost
+from training.runs import read_run
+from ui.cost_model import (
     PRESETS,
     Usage,
     break_even,
@@ -20,9 +22,7 @@ from pipelines.cost_model import (
     usage_from_evaluation,
     usage_of,
 )
-from pipelines.costs import format_cost
-from pipelines.snapshot import read_run
-from pipelines.transcript import Turn
+from ui.transcript import Turn
 
 INTRO = """Every figure comes from measured token counts (this conversation's answers, or the
 latest evaluation run when you have not asked anything yet) and the prices below. RAG pays for

@@ -9,11 +9,11 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
-from pipelines.documents import Change, Documents
-from pipelines.index import Index, Progress
-from pipelines.loaders import ACCEPTED, DocumentError
+from common.config import Config
+from common.errors import DocumentError, PipelineError
+from documents.index import Index, Progress
+from documents.loaders import ACCEPTED
+from documents.store import Change, Documents
 from ui.retrain_panel import Trainable, build_retrain_panel
 
 HEADERS = ["Document", "Title", "Origin", "Characters", "Chunks"]

@@ -9,11 +9,12 @@ from typing import Any
 
 import gradio as gr
 
+from common.config import Config
+from common.errors import PipelineError
 from evaluation.outputs import run_and_write
 from evaluation.report import plots_html, summary_table
 from evaluation.run import DEFAULT_SETS, load_questions
-from pipelines.config import Config
-from pipelines.core import Pipeline, PipelineError
+from pipelines.core import Pipeline
 from ui.jobs import Job, new_session_id
 
 MakePipelines = Callable[[str | None], Sequence[Pipeline]]  # corpus folder (None = the app's)

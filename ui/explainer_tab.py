@@ -10,13 +10,13 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config
-from pipelines.corpus import CorpusFile
-from pipelines.cost_model import latest_evaluation, usage_from_evaluation, usage_of
-from pipelines.retrained_weights import COMMAND as FULL
-from pipelines.snapshot import read_run, staleness
-from pipelines.transcript import Turn
+from common.config import Config
+from documents.chunks import CorpusFile
+from serving.retrained_weights import COMMAND as FULL
 from training.compare import comparison_table
+from training.runs import read_run, staleness
+from ui.cost_model import latest_evaluation, usage_from_evaluation, usage_of
+from ui.transcript import Turn
 
 Files = Callable[[], list[CorpusFile]]  # the current documents
 Served = Callable[[], Config]  # the config with the weights served now

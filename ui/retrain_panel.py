@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-from pipelines.config import REPO_ROOT, Config
-from pipelines.documents import Documents
-from pipelines.retrained_weights import BUTTON, missing_weights
-from pipelines.retrained_weights import COMMAND as FULL
-from pipelines.snapshot import describe, read_run, staleness
+from common.config import REPO_ROOT, Config
+from documents.store import Documents
+from serving.retrained_weights import BUTTON, missing_weights
+from serving.retrained_weights import COMMAND as FULL
 from training.progress import read_progress
+from training.runs import describe, read_run, staleness
 from ui.jobs import Job, new_session_id
 
 COMMAND = "python -m scripts.refresh_lora"

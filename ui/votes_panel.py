@@ -8,13 +8,13 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.config import Config
+from common.config import Config
+from common.files import within
 from pipelines.core import Pipeline
-from pipelines.files import within
-from pipelines.transcript import Turn, write_exports
-from pipelines.votes import ALL_BAD, TIE, VoteStore
 from ui.chat_tab import ChatParts
 from ui.jobs import new_session_id
+from ui.transcript import Turn, write_exports
+from ui.votes import ALL_BAD, TIE, VoteStore
 
 BOARD_HEADERS = ["Column", "Best answer", "Shown", "Win rate"]
 EXPORTS = "exports"  # under the data folder: one folder per browser session

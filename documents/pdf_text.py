@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pypdf
 from pypdf.errors import LimitReachedError
 
-from pipelines.document_rules import MB, DocumentError, Limits, clean, too_much_text
+from common.errors import DocumentError
+from documents.rules import MB, Limits, clean, too_much_text
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.batching import Request
-from pipelines.engine import ADAPTER
+from serving.batching import Request
+from serving.engine import ADAPTER
 
 log = logging.getLogger(__name__)
 

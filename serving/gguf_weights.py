@@ -36,8 +36,8 @@ def with_weights(source: Path, folder: Path, out: Path, dtype: str) -> Path:
     the transformers model in `folder` instead — the same architecture, retrained."""
     import gguf
 
-    from pipelines.files import read_safetensors
-    from pipelines.gguf_lora import permute
+    from common.files import read_safetensors
+    from serving.gguf_lora import permute
 
     trained = read_safetensors(folder, framework="numpy")
     reader = gguf.GGUFReader(str(source))

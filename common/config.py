@@ -10,12 +10,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common.errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RETRAINED = "retrained/smollm2-corpus-full"  # under APP_DATA_DIR
-
-
-class ConfigError(ValueError):
-    """An APP_* variable holds a value the app cannot use; the message names it."""
 
 
 def _package_file(package: str, relative: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluation.metrics import contains
-from pipelines.engine import ADAPTER, BASE, Engine
+from serving.engine import ADAPTER, BASE, Engine
 
 # (prompt token ids, use the adapter)
 Prompt = tuple[Any, bool]

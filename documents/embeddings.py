@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from pipelines.core import PipelineError
+from common.errors import PipelineError
 
 
 class LocalEmbeddings(Embeddings):

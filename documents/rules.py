@@ -7,12 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from common.errors import DocumentError
+
 MB = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Cc except \t and \n; \r is gone by then
-
-
-class DocumentError(ValueError):
-    """An uploaded document cannot be used; the message says why, for the user."""
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
-from pipelines.engine import Engine
-from pipelines.files import safetensors_files
+from common.config import Config
+from common.errors import PipelineError
+from common.files import safetensors_files
+from serving.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def load_retrained_engine(config: Config) -> Engine:
 def _torch_engine(config: Config, folder: Path) -> Engine:
     from transformers import AutoModelForCausalLM
 
-    from pipelines.engine import torch_engine
-    from pipelines.model import resolve_dtype, tokenizer_of
+    from serving.engine import torch_engine
+    from serving.model import resolve_dtype, tokenizer_of
 
     try:
         model = AutoModelForCausalLM.from_pretrained(
@@ -74,11 +74,11 @@ def _torch_engine(config: Config, folder: Path) -> Engine:
 def _llama_engine(config: Config, folder: Path) -> Engine:
     """llama.cpp on the base GGUF with the retrained weights written in (converted once, kept
     under the data folder), so this column decodes as fast as the others."""
-    from pipelines.files import replace_atomically
-    from pipelines.gguf_weights import with_weights
-    from pipelines.llama_backend import LlamaRows
-    from pipelines.llama_engine import llama_engine
-    from pipelines.model import cpu_has_bf16, fingerprint, tokenizer_of
+    from common.files import replace_atomically
+    from serving.gguf_weights import with_weights
+    from serving.llama_engine import llama_engine
+    from serving.llama_rows import LlamaRows
+    from serving.model import cpu_has_bf16, fingerprint, tokenizer_of
 
     dtype = config.dtype if config.dtype != "auto" else "bfloat16" if cpu_has_bf16() else "float32"
     stamp = fingerprint(safetensors_files(folder)[0])

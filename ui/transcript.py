@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.files import replace_atomically
 from pipelines.core import Answer, Source
 from pipelines.costs import format_cost
-from pipelines.files import replace_atomically
-from pipelines.votes import ALL_BAD, TIE
+from ui.votes import ALL_BAD, TIE
 
 CSV_FIELDS = (
     "turn", "asked_at", "question", "column", "title", "answer", "prompt_tokens",

@@ -12,7 +12,7 @@ import os
 import threading
 from typing import Any
 
-from pipelines.batching import Request
+from serving.batching import Request
 
 
 class TorchRows:

@@ -12,9 +12,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
-from pipelines.files import replace_atomically
+from common.config import Config
+from common.errors import PipelineError
+from common.files import replace_atomically
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
-from pipelines.engine import Engine, check_adapter
-from pipelines.files import replace_atomically
-from pipelines.model import fingerprint
+from common.config import Config
+from common.errors import PipelineError
+from common.files import replace_atomically
+from serving.engine import Engine, check_adapter
+from serving.model import fingerprint
 
 if TYPE_CHECKING:
-    from pipelines.llama_backend import LlamaRows
+    from serving.llama_rows import LlamaRows
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def load_llama_engine(config: Config) -> Engine:
         raise PipelineError(
             "APP_ENGINE=llama.cpp needs llama-cpp-python: `pip install llama-cpp-python`."
         ) from None
-    from pipelines.llama_backend import LlamaRows
-    from pipelines.model import gguf_tokenizer
+    from serving.llama_rows import LlamaRows
+    from serving.model import gguf_tokenizer
 
     tokenizer = gguf_tokenizer(config)
     weights = _weights(config, model)
@@ -71,8 +71,8 @@ def llama_engine(
 def _weights(config: Config, model: Path) -> Path:
     """The GGUF file to serve: APP_DTYPE's type where it is set or the CPU computes bf16
     natively (re-encoded once and kept), else the file as it is."""
-    from pipelines.gguf_weights import reencode
-    from pipelines.model import cpu_has_bf16
+    from serving.gguf_weights import reencode
+    from serving.model import cpu_has_bf16
 
     dtype = config.dtype
     if dtype == "auto":
@@ -87,7 +87,7 @@ def _weights(config: Config, model: Path) -> Path:
 
 def _converted(adapter: Path, model: Path, folder: Path) -> Path:
     """The adapter as a GGUF LoRA for this model, converted once and kept."""
-    from pipelines.gguf_lora import convert
+    from serving.gguf_lora import convert
 
     digest = hashlib.sha256()
     for part in (adapter / "adapter_model.safetensors", adapter / "adapter_config.json"):

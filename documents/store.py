@@ -13,10 +13,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.config import Config
-from pipelines.corpus import CorpusFile, read_corpus, title_of
-from pipelines.files import inside, replace_atomically
-from pipelines.loaders import DocumentError, Limits, safe_name, to_markdown
+from common.config import Config
+from common.errors import DocumentError
+from common.files import inside, replace_atomically
+from documents.chunks import CorpusFile, read_corpus, title_of
+from documents.loaders import Limits, safe_name, to_markdown
 
 log = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from pipelines.config import Config
-from pipelines.core import PipelineError
-from pipelines.corpus import CorpusFile, corpus_hash, split
-from pipelines.documents import Documents, text_hash
-from pipelines.files import read_json_object, replace_atomically
-from pipelines.threads import on_all_cores
+from common.config import Config
+from common.errors import PipelineError
+from common.files import read_json_object, replace_atomically
+from common.threads import on_all_cores
+from documents.chunks import CorpusFile, corpus_hash, split
+from documents.store import Documents, text_hash
 
 log = logging.getLogger(__name__)
 

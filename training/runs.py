@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import Config
-from pipelines.corpus import CorpusFile
-from pipelines.documents import text_hash
-from pipelines.files import read_json_object, replace_atomically
+from common.config import Config
+from common.files import read_json_object, replace_atomically
+from documents.chunks import CorpusFile
+from documents.store import text_hash
 
 log = logging.getLogger(__name__)
 

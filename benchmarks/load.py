@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluation.serving import percentile
-from pipelines.config import REPO_ROOT
-from pipelines.core import text_of
+from benchmarks.retrieval import percentile
+from common.config import REPO_ROOT
+from common.messages import text_of
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import REPO_ROOT
-from pipelines.index import Index
+from common.config import REPO_ROOT
+from documents.index import Index
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -3,7 +3,7 @@
 The adapter is chosen per answer (``"__base__"`` = no adapter): per row among PEFT's LoRA modules
 in transformers, by a context of its own in llama.cpp; never by switching global adapter state,
 so the base column can never run with the adapter active. Answers that run at the same time are
-decoded together (see `pipelines.batching`).
+decoded together (see `serving.batching`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.batching import Batcher, Request, Rows
-from pipelines.core import Message, PipelineError
+from common.errors import PipelineError
+from common.messages import Message
+from serving.batching import Batcher, Request, Rows
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def torch_engine(
     threads: int = 0,
 ) -> Engine:
     """An Engine on a transformers model (with the adapter injected unless `adapter_error`)."""
-    from pipelines.torch_rows import TorchRows
+    from serving.torch_rows import TorchRows
 
     return Engine(
         tokenizer,

@@ -1,11 +1,14 @@
-"""A question and a conversation as sent to the app, made safe to ask: control characters out,
-lengths cut, only user and assistant turns of text."""
+"""A chat message, and a question and a conversation as sent to the app made safe to ask:
+control characters out, lengths cut, only user and assistant turns of text."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+# A conversation turn as Gradio's Chatbot keeps it: {"role": "user"|"assistant", "content": str}.
+Message = dict[str, str]
 
 MAX_QUESTION_CHARS = 4000  # about 1,000 tokens: leaves room for passages and the answer
 
@@ -65,3 +68,14 @@ def _plain_text(content: object) -> str | None:
         text = content.get("text")
         return text if isinstance(text, str) else None
     return None
+
+
+def text_of(content: object) -> str:
+    """Plain text of a chat message's content, which Gradio may hand back as a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list | tuple):
+        return "".join(text_of(part) for part in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content)

@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pipelines.config import Config
-from pipelines.core import Message, PipelineError
-from pipelines.engine import Chunk
+from common.config import Config
+from common.errors import PipelineError
+from common.messages import Message
+from serving.engine import Chunk
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,10 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from pipelines.document_rules import MB, DocumentError, Limits, clean, too_much_text
-from pipelines.html_text import html_to_markdown
-from pipelines.pdf_text import read_pdf
+from common.errors import DocumentError
+from documents.html_text import html_to_markdown
+from documents.pdf_text import read_pdf
+from documents.rules import MB, Limits, clean, too_much_text
 
 __all__ = ["ACCEPTED", "DocumentError", "Limits", "safe_name", "to_markdown"]
 
