@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import gradio as gr
 
@@ -21,6 +20,7 @@ from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 from ui.explainer_tab import build_explainer_tab
+from ui.notes import column_notes
 from ui.refusals import Blocks
 from ui.votes import VoteStore
 from ui.votes_panel import build_votes, leaderboard
@@ -35,8 +35,6 @@ that corpus. Compare the answers, their sources, latency and token cost. Two mor
 switched on: RAG + LoRA, and the model **retrained** in full (every weight) on the same data."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
-RETRAIN = "python -m scripts.refresh_lora"
-REFRESH_FULL = "python -m scripts.refresh_lora --method full"
 
 
 def build_app(
@@ -82,42 +80,10 @@ def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
     return make
 
 
-def column_notes(resources: Any) -> Notes:
-    """What the RAG columns search and what the trained columns were trained on, kept current."""
-    from serving.retrained_weights import COMMAND
-    from training.runs import describe, read_run, staleness
-
-    def trained(run: dict, retrain: str, files: list) -> str:
-        stale = staleness(run, files)
-        note = describe(stale, len(files))
-        return note + (f" Retrain in the Documents tab or run `{retrain}`." if stale.count else "")
-
-    def notes() -> dict[str, str]:
-        files = resources.documents.files()
-        index = resources.index()
-        lora = trained(read_run(resources.config.adapter), RETRAIN, files)
-        full_run = read_run(resources.config.retrained_path)
-        retrained = (
-            trained(full_run, REFRESH_FULL, files)
-            if full_run
-            else f"Not trained yet: run `{COMMAND}` or use the Documents tab."
-        )
-        rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
-        return {
-            "rag": rag,
-            "rag_lora": rag + "  \n" + lora,
-            "lora": lora,
-            "retrained": retrained,
-        }
-
-    return notes
-
-
 def main() -> None:
+    from common.logs import setup, tqdm_progress
     from pipelines.registry import build_pipelines, default_names
     from pipelines.resources import Resources
-    from scripts.build_index import tqdm_progress
-    from scripts.cli import setup
 
     setup()
     try:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluation.metrics import contains
-from serving.engine import ADAPTER, BASE, Engine
+from serving.engine import ADAPTER, BASE
+from serving.local_engine import LocalEngine
 
 # (prompt token ids, use the adapter)
 Prompt = tuple[Any, bool]
@@ -31,7 +32,7 @@ class Timing:
         return (self.tokens - 1) / (self.end - self.first) if self.end > self.first else 0.0
 
 
-def stream_timed(engine: Engine, prompt: Prompt, n: int, forced: bool = True) -> Timing:
+def stream_timed(engine: LocalEngine, prompt: Prompt, n: int, forced: bool = True) -> Timing:
     """Stream one answer; `forced` makes it exactly n tokens long (end-of-text ignored)."""
     ids, use_adapter = prompt
     start = time.perf_counter()
@@ -49,7 +50,7 @@ def stream_timed(engine: Engine, prompt: Prompt, n: int, forced: bool = True) ->
 
 
 def together(
-    engine: Engine, prompts: Sequence[Prompt], n: int, forced: bool = True
+    engine: LocalEngine, prompts: Sequence[Prompt], n: int, forced: bool = True
 ) -> list[Timing]:
     """All prompts at once, each from its own thread as the app's columns do."""
     results: list[Timing | None] = [None] * len(prompts)
@@ -121,8 +122,8 @@ def reference_answer(model: Any, tokenizer: Any, ids: Any, use_adapter: bool, n:
 
 
 def agreement(
-    engine: Engine,
-    reference: Engine,
+    engine: LocalEngine,
+    reference: LocalEngine,
     groups: Sequence[Sequence[Prompt]],
     golds: Sequence[Sequence[Sequence[str]]],
     n: int,

@@ -89,7 +89,7 @@ class Config:
                 raise ConfigError(f"APP_{name.upper()}={value} is invalid; allowed: {allowed}")
 
     @property
-    def serving_engine(self) -> str:
+    def resolved_engine(self) -> str:
         """The engine that serves the columns: APP_ENGINE, with "auto" resolved."""
         if self.engine != "auto":
             return self.engine

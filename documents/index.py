@@ -43,7 +43,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Update:
+class IndexSync:
     """What bringing the index up to date did."""
 
     embedded: tuple[str, ...]  # documents (new or changed) whose chunks were embedded
@@ -61,7 +61,7 @@ class Index:
         size: int,
         documents: dict[str, dict[str, Any]],
         signature: object = None,
-        update: Update | None = None,
+        sync: IndexSync | None = None,
         server: str = "",
     ) -> None:
         self.store = store
@@ -69,7 +69,7 @@ class Index:
         self.size = size
         self.documents = documents  # path -> {"hash", "chunks"}
         self.signature = signature  # see index_signature
-        self.update = update  # None when the index was already up to date
+        self.sync = sync  # None when the index was already up to date
         self.server = server  # APP_CHROMA_URL, or "" for the embedded index
 
     def search(self, query: str, k: int) -> list[Hit]:
@@ -103,7 +103,7 @@ def open_index(
     name = f"{prefix}corpus-{wanted[:24]}"
     manifest = root / "current.json"
     current = read_json_object(manifest)
-    update = None
+    sync = None
     if not _usable(client, name, current):
         settings = _settings(config)
         old = current if current.get("settings") == settings else {}
@@ -111,7 +111,7 @@ def open_index(
             log.warning("the index in %s is incomplete; rebuilding it", root)
             old = {}
         build = _Build(client, name, embeddings, progress)
-        update, indexed = on_all_cores(lambda: build.run(files, old, config))
+        sync, indexed = on_all_cores(lambda: build.run(files, old, config))
         _write_manifest(
             manifest,
             {
@@ -131,7 +131,7 @@ def open_index(
     size = store._collection.count()
     indexed = current.get("documents", {})
     signature = (folders, _stamp(manifest))
-    return Index(store, wanted, size, indexed, signature, update, config.chroma_url)
+    return Index(store, wanted, size, indexed, signature, sync, config.chroma_url)
 
 
 def index_signature(config: Config, documents: Documents) -> object:
@@ -156,7 +156,7 @@ class _Build:
 
     def run(
         self, files: list[CorpusFile], old: dict[str, Any], config: Config
-    ) -> tuple[Update, dict[str, dict[str, Any]]]:
+    ) -> tuple[IndexSync, dict[str, dict[str, Any]]]:
         started = time.perf_counter()
         before = old.get("documents", {})
         hashes = {f.path: text_hash(f.text) for f in files}
@@ -180,7 +180,7 @@ class _Build:
             path = chunk.metadata["document"]
             counts[path] = counts.get(path, 0) + 1
         indexed = {p: {"hash": hashes[p], "chunks": counts.get(p, 0)} for p in hashes}
-        update = Update(
+        sync = IndexSync(
             embedded=tuple(f.path for f in fresh),
             removed=tuple(sorted(set(before) - set(hashes))),
             reused=len(keep),
@@ -189,13 +189,13 @@ class _Build:
         )
         log.info(
             "index updated in %.1f s: %d chunks embedded (%s), %d documents reused, %d removed",
-            update.seconds,
-            update.chunks,
-            ", ".join(update.embedded) or "none",
-            update.reused,
-            len(update.removed),
+            sync.seconds,
+            sync.chunks,
+            ", ".join(sync.embedded) or "none",
+            sync.reused,
+            len(sync.removed),
         )
-        return update, indexed
+        return sync, indexed
 
 
 def _copy(source: Any, target: Any, documents: list[str], page: int = 1000) -> None:

@@ -13,11 +13,12 @@ from typing import Any
 from common.config import Config
 from evaluation.metrics import answer_scores
 from pipelines.generation import chat
-from serving.engine import ADAPTER, BASE, Engine
+from serving.engine import ADAPTER, BASE
+from serving.local_engine import LocalEngine
 
 
 def greedy_answers(
-    engine: Engine,
+    engine: LocalEngine,
     questions: Sequence[str],
     *,
     use_adapter: bool,
@@ -63,13 +64,13 @@ def greedy_answers(
     return answers
 
 
-def trained_engine(method: str, config: Config, folder: str) -> tuple[Engine, bool]:
+def trained_engine(method: str, config: Config, folder: str) -> tuple[LocalEngine, bool]:
     """An engine to score the weights `method` trained into `folder`, and whether to ask it for
     its adapter: the base model with the LoRA, or the retrained model, both in transformers
     (`greedy_answers` batches through its generate())."""
     from dataclasses import replace
 
-    from serving.engine import load_engine
+    from serving.local_engine import load_engine
     from serving.model import load_model
     from serving.retrained_weights import load_retrained_engine
 
@@ -89,7 +90,7 @@ def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]
 
 
 def compare(
-    variants: dict[str, tuple[Engine, bool]], items: Sequence[dict], max_new_tokens: int = 32
+    variants: dict[str, tuple[LocalEngine, bool]], items: Sequence[dict], max_new_tokens: int = 32
 ) -> dict[str, Any]:
     """Scores of each named (engine, use_adapter) variant on the same items, e.g. base vs LoRA
     on one engine, or base vs the retrained weights on two."""

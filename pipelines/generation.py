@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from common.config import Config
 from common.errors import PipelineError
@@ -14,9 +13,6 @@ from pipelines.core import Answer, Source
 from pipelines.costs import cost
 from serving.engine import Engine
 
-if TYPE_CHECKING:
-    from serving.openai_engine import OpenAIEngine
-
 WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
 # One short system prompt for the base and LoRA columns, in training and in evaluation alike.
 # (The chat template's default system prompt is three times as long: 24% more tokens to train.)
@@ -24,7 +20,7 @@ SYSTEM_PROMPT = "Answer the question briefly."
 
 
 def generate_answer(
-    engine: Engine | OpenAIEngine,
+    engine: Engine,
     config: Config,
     name: str,
     messages: Sequence[Message],

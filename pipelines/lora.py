@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.base import BasePipeline
 from pipelines.core import Source
+from pipelines.from_weights import FromWeightsPipeline
 from pipelines.generation import WEIGHTS_ONLY
 
 
-class LoraPipeline(BasePipeline):
+class LoraPipeline(FromWeightsPipeline):
     name = "lora"
     title = "LoRA fine-tuned"
     use_adapter = True

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common.config import Config
 from documents.index import Index, Progress, index_signature, open_index
 from documents.store import Documents
 from serving.engine import Engine
 
-if TYPE_CHECKING:
-    from serving.openai_engine import OpenAIEngine
-
 log = logging.getLogger(__name__)
 
 
 class Resources:
     def __init__(self, config: Config, progress: Progress | None = None) -> None:
-        from training.runs import active_config
+        from serving.weights import active_config
 
         self.configured = config
         self.config = active_config(config)  # a refreshed adapter, if one was trained
@@ -27,13 +24,13 @@ class Resources:
         self.documents = Documents(config)
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
-        self._engine: Engine | OpenAIEngine | None = None
+        self._engine: Engine | None = None
         self._retrained_lock = threading.Lock()  # loading it must not hold up the other columns
         self._retrained: Engine | None = None
         self._embeddings: Any = None
         self._index: Index | None = None
 
-    def engine(self) -> Engine | OpenAIEngine:
+    def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
                 self._engine = _load_engine(self.config)
@@ -48,7 +45,7 @@ class Resources:
         engine = _load_engine(config)
         with self._lock:
             old, self._engine, self.config = self._engine, engine, config
-        if old is not None and hasattr(old, "close"):
+        if old is not None:
             old.close()
         log.info("now serving the adapter %s", folder)
 
@@ -108,16 +105,16 @@ class Resources:
         log.info("ready: model, adapter and index of %d chunks loaded", index.size)
 
 
-def _load_engine(config: Config) -> Engine | OpenAIEngine:
+def _load_engine(config: Config) -> Engine:
     if config.backend == "openai":  # a model server generates; nothing is loaded here
         from serving.openai_engine import OpenAIEngine
 
         return OpenAIEngine(config)
-    if config.serving_engine == "llama.cpp":
+    if config.resolved_engine == "llama.cpp":
         from serving.llama_engine import load_llama_engine
 
         return load_llama_engine(config)
-    from serving.engine import load_engine
+    from serving.local_engine import load_engine
     from serving.model import load_model
 
     model, tokenizer = load_model(config)

@@ -3,13 +3,13 @@ questions — a second model in this process, loaded from APP_RETRAINED on first
 
 from __future__ import annotations
 
-from pipelines.base import BasePipeline
 from pipelines.core import Source
+from pipelines.from_weights import FromWeightsPipeline
 from pipelines.generation import WEIGHTS_ONLY
 from serving.engine import Engine
 
 
-class RetrainedPipeline(BasePipeline):
+class RetrainedPipeline(FromWeightsPipeline):
     name = "retrained"
     title = "Retrained (full)"
     optional = True

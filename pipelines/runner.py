@@ -21,7 +21,7 @@ INTERNAL_ERROR = "This column failed with an internal error; the details are in 
 
 
 @dataclass(frozen=True)
-class Update:
+class ColumnState:
     """The latest state of one column: a (partial) answer, or an error message."""
 
     index: int
@@ -31,9 +31,9 @@ class Update:
 
 def run_all(
     pipelines: Sequence[Pipeline], question: str, histories: Sequence[Sequence[Message]]
-) -> Iterator[Update]:
+) -> Iterator[ColumnState]:
     """Yield Updates from every pipeline as they arrive, until all are finished."""
-    updates: queue.Queue[Update | int] = queue.Queue()
+    updates: queue.Queue[ColumnState | int] = queue.Queue()
     stop = threading.Event()
 
     def work(index: int, pipeline: Pipeline) -> None:
@@ -43,12 +43,12 @@ def run_all(
             for answer in stream:
                 if stop.is_set():
                     break
-                updates.put(Update(index, answer=answer))
+                updates.put(ColumnState(index, answer=answer))
         except PipelineError as exc:
-            updates.put(Update(index, error=str(exc)))
+            updates.put(ColumnState(index, error=str(exc)))
         except Exception:
             log.exception("pipeline %s failed", pipeline.name)
-            updates.put(Update(index, error=INTERNAL_ERROR))
+            updates.put(ColumnState(index, error=INTERNAL_ERROR))
         finally:
             if stream is not None:
                 stream.close()  # releases the model if the consumer went away mid-answer

@@ -17,11 +17,10 @@ from pathlib import Path
 
 from common.config import Config
 from common.errors import DocumentError
+from common.logs import setup, tqdm_progress
 from documents.loaders import ACCEPTED
 from documents.store import Documents
 from pipelines.resources import Resources
-from scripts.build_index import tqdm_progress
-from scripts.cli import setup
 
 log = logging.getLogger("add_documents")
 

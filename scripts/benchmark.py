@@ -27,12 +27,13 @@ from benchmarks.report import goals, table
 from benchmarks.retrieval import app_start, retrieval_at_scale
 from benchmarks.speed import agreement, llama_cpp_decode, stream_timed, together, wall
 from common.config import REPO_ROOT, Config
+from common.logs import setup
 from evaluation.run import load_questions
 from pipelines.generation import chat
 from pipelines.rag import RagPipeline
 from pipelines.resources import Resources
 from pipelines.runner import run_all
-from scripts.cli import parse_dataclass, setup
+from scripts.cli import parse_dataclass
 
 log = logging.getLogger("benchmark")
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {
         "machine": machine(config),
         "args": asdict(args),
-        "default_engine": config.serving_engine,
+        "default_engine": config.resolved_engine,
         "engines": {},
     }
     # llama.cpp's own speed on the shipped file: the yardstick for every engine, measured once.
@@ -110,7 +111,7 @@ def measure_engine(name: str, args: BenchArgs, yardstick: float | None) -> dict[
 
 def _float32_reference(config: Config) -> Any:
     """transformers in float32 with PEFT: the reference for greedy answers."""
-    from serving.engine import load_engine
+    from serving.local_engine import load_engine
     from serving.model import load_model
 
     model, tokenizer = load_model(config, dtype="float32")

@@ -11,11 +11,11 @@ import logging
 from pathlib import Path
 
 from common.config import Config
+from common.logs import setup
 from common.threads import on_all_cores
 from evaluation.batched import greedy_answers
 from evaluation.metrics import contains
-from scripts.cli import setup
-from serving.engine import torch_engine
+from serving.local_engine import torch_engine
 from serving.model import load_model
 from training.qa import read_jsonl, write_jsonl
 

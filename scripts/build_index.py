@@ -12,27 +12,10 @@ import argparse
 import logging
 
 from common.config import Config
-from documents.index import Progress
+from common.logs import setup, tqdm_progress
 from pipelines.resources import Resources
-from scripts.cli import setup
 
 log = logging.getLogger("build_index")
-
-
-def tqdm_progress() -> Progress:
-    """A progress callback that draws a terminal progress bar while chunks are embedded."""
-    from tqdm.auto import tqdm
-
-    bar: dict[str, tqdm] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc="indexing corpus", unit="chunk")
-        bar["bar"].update(done - bar["bar"].n)
-        if done >= total:
-            bar.pop("bar").close()
-
-    return update
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from scripts.cli import setup
+from common.logs import setup
 from training.qa import build_dataset
 
 log = logging.getLogger("build_qa")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.config import REPO_ROOT
-from scripts.cli import setup
+from common.logs import setup
 
 log = logging.getLogger("check_dockerfile")
 

@@ -1,17 +1,12 @@
-"""Shared command-line plumbing for scripts: logging setup and dataclass -> argparse."""
+"""Shared command-line plumbing for scripts: a dataclass's fields as --flags."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 from dataclasses import MISSING, fields
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-def setup(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def parse_dataclass(cls: type[T], description: str, argv: list[str] | None = None) -> T:

@@ -16,13 +16,12 @@ import logging
 from pathlib import Path
 
 from common.config import Config
+from common.logs import setup, tqdm_progress
 from evaluation.outputs import run_and_write
 from evaluation.report import summary_table
 from evaluation.run import DEFAULT_SETS, load_questions
 from pipelines.registry import PIPELINES, build_pipelines, default_names
 from pipelines.resources import Resources
-from scripts.build_index import tqdm_progress
-from scripts.cli import setup
 
 log = logging.getLogger("evaluate")
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from benchmarks.load import run_sessions, start_app, stop_app, summarize, table
 from benchmarks.retrieval import memory_mb
 from common.config import REPO_ROOT, Config, auth_pairs
+from common.logs import setup
 from evaluation.run import load_questions
-from scripts.cli import setup
 
 log = logging.getLogger("load_test")
 

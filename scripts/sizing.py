@@ -28,10 +28,10 @@ from typing import Any
 
 from benchmarks.retrieval import memory_mb, retrieval_at_scale
 from common.config import REPO_ROOT, Config
+from common.logs import setup
 from evaluation.run import load_questions
 from pipelines.resources import Resources
 from scripts.benchmark import machine
-from scripts.cli import setup
 
 log = logging.getLogger("sizing")
 

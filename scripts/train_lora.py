@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from common.config import REPO_ROOT, Config
+from common.logs import setup
 from common.threads import on_all_cores
 from evaluation.batched import compare, trained_engine
-from scripts.cli import parse_dataclass, setup
-from serving.engine import Engine
+from scripts.cli import parse_dataclass
+from serving.local_engine import LocalEngine
 from serving.model import load_model
 from training.card import base_model_id, write_card
 from training.progress import ProgressFile
@@ -32,12 +33,12 @@ from training.trainer import TrainArgs, train
 log = logging.getLogger("train_lora")
 
 
-def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[Engine, bool]]:
+def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[LocalEngine, bool]]:
     """The base model and the trained one, reloaded from disk as the app loads them."""
     engine, use_adapter = trained_engine(args.method, config, str(out))
     if use_adapter:  # the LoRA's engine answers for the base too, without the adapter
         return {"base": (engine, False), args.method: (engine, True)}
-    from serving.engine import torch_engine
+    from serving.local_engine import torch_engine
 
     model, tokenizer = load_model(config)
     base = torch_engine(model, tokenizer, "the base model alone")

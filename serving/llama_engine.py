@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from common.config import Config
 from common.errors import PipelineError
 from common.files import replace_atomically
-from serving.engine import Engine, check_adapter
+from serving.local_engine import LocalEngine, check_adapter
 from serving.model import fingerprint
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def load_llama_engine(config: Config) -> Engine:
+def load_llama_engine(config: Config) -> LocalEngine:
     model = Path(config.model)
     if model.suffix != ".gguf":
         raise PipelineError(
@@ -55,9 +55,9 @@ def load_llama_engine(config: Config) -> Engine:
 
 def llama_engine(
     config: Config, tokenizer: Any, rows: LlamaRows, weights: Path, adapter_error: str | None
-) -> Engine:
-    """An Engine on llama.cpp rows of the GGUF file `weights`."""
-    return Engine(
+) -> LocalEngine:
+    """An LocalEngine on llama.cpp rows of the GGUF file `weights`."""
+    return LocalEngine(
         tokenizer,
         rows,
         eos_ids=rows.eos_ids | {tokenizer.eos_token_id},

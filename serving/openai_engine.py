@@ -18,7 +18,7 @@ from typing import Any
 from common.config import Config
 from common.errors import PipelineError
 from common.messages import Message
-from serving.engine import Chunk
+from serving.engine import Piece
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ BASE_URL = "APP_OPENAI_BASE_URL"
 
 
 class OpenAIEngine:
-    """Streams answers from a model server; offers what the pipelines use of `Engine`."""
+    """An `Engine` on a model server: streams answers from an OpenAI-compatible API."""
 
     context_window = None  # the server checks the prompt's length itself (HTTP 400)
 
@@ -64,6 +64,10 @@ class OpenAIEngine:
     def has_adapter(self) -> bool:
         return self.adapter_error is None
 
+    def close(self) -> None:
+        """Nothing to stop here: the server generates, and answers still streaming from it
+        finish on their own connections."""
+
     def prompt_ids(self, messages: Sequence[Message]) -> list[Message]:
         """The prompt as the server gets it: the chat messages (it applies the template)."""
         return list(messages)
@@ -80,8 +84,8 @@ class OpenAIEngine:
         max_new_tokens: int,
         temperature: float,
         min_new_tokens: int = 0,
-    ) -> Iterator[Chunk]:
-        """Stream the reply, then one last Chunk with the server's token counts. Closing the
+    ) -> Iterator[Piece]:
+        """Stream the reply, then one last Piece with the server's token counts. Closing the
         iterator closes the connection, which makes the server stop generating."""
         if use_adapter and not self.has_adapter:
             raise PipelineError(self.adapter_error or "no LoRA model")
@@ -104,14 +108,14 @@ class OpenAIEngine:
                     if piece:
                         first_at = first_at or time.perf_counter()
                         text, pieces = text + piece, pieces + 1
-                        yield Chunk(text=text, tokens=pieces, first_token_at=first_at)
+                        yield Piece(text=text, tokens=pieces, first_token_at=first_at)
             finally:
                 stream.close()
             if usage is not None:
                 prompt, completion = usage.prompt_tokens, usage.completion_tokens
             else:
                 prompt, completion = self._count_without_usage(request), pieces
-        yield Chunk(text=text, tokens=completion, first_token_at=first_at, prompt_tokens=prompt)
+        yield Piece(text=text, tokens=completion, first_token_at=first_at, prompt_tokens=prompt)
 
     def _count_without_usage(self, request: dict[str, Any]) -> int | None:
         """The prompt's tokens when the stream carried no usage (llama-cpp-python's server 0.3

@@ -7,40 +7,39 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from common.commands import TRAIN_FULL
 from common.config import Config
 from common.errors import PipelineError
 from common.files import safetensors_files
-from serving.engine import Engine
+from serving.local_engine import LocalEngine
 
 log = logging.getLogger(__name__)
 
-COMMAND = "python -m scripts.train_lora --method full"
-BUTTON = "Retrain every weight (Retrained column)"  # its label in the Documents tab
 NO_ADAPTER = "the Retrained column has no adapter: all of its weights were trained"
 
 
 def missing_weights(folder: Path, in_app: bool = False, shown: str | None = None) -> str | None:
     """Why `folder` holds no retrained weights to serve (with the way to create them: also the
-    Documents tab's button where the app may train, `in_app`), or None. `shown`: the folder as
+    Documents tab where the app may train, `in_app`), or None. `shown`: the folder as
     the message names it (default: its path)."""
     if (folder / "config.json").is_file() and safetensors_files(folder):
         return None
-    button = f", or with “{BUTTON}” in the Documents tab" if in_app else ""
+    button = ", or in the Documents tab" if in_app else ""
     return (
-        f"No retrained weights at {shown or folder} yet. Create them with `{COMMAND}` (about 10 "
+        f"No retrained weights at {shown or folder} yet. Create them with `{TRAIN_FULL}` (about 10 "
         f"minutes on 2 CPU cores, 540 MB on disk){button}; then ask again. The other columns do "
         "not need them."
     )
 
 
-def load_retrained_engine(config: Config) -> Engine:
+def load_retrained_engine(config: Config) -> LocalEngine:
     """An engine on its own copy of the weights in APP_RETRAINED (never the base model's), by
     the engine that serves the other columns where it can (llama.cpp for a .gguf APP_MODEL)."""
     folder = config.retrained_path
     error = missing_weights(folder, config.training_on, config.shown_path(folder))
     if error:
         raise PipelineError(error)
-    if config.serving_engine == "llama.cpp":
+    if config.resolved_engine == "llama.cpp":
         try:
             return _llama_engine(config, folder)
         except Exception:  # the column still works, more slowly
@@ -48,10 +47,10 @@ def load_retrained_engine(config: Config) -> Engine:
     return _torch_engine(config, folder)
 
 
-def _torch_engine(config: Config, folder: Path) -> Engine:
+def _torch_engine(config: Config, folder: Path) -> LocalEngine:
     from transformers import AutoModelForCausalLM
 
-    from serving.engine import torch_engine
+    from serving.local_engine import torch_engine
     from serving.model import resolve_dtype, tokenizer_of
 
     try:
@@ -71,7 +70,7 @@ def _torch_engine(config: Config, folder: Path) -> Engine:
     return torch_engine(model, tokenizer, NO_ADAPTER, config.max_batch, config.threads)
 
 
-def _llama_engine(config: Config, folder: Path) -> Engine:
+def _llama_engine(config: Config, folder: Path) -> LocalEngine:
     """llama.cpp on the base GGUF with the retrained weights written in (converted once, kept
     under the data folder), so this column decodes as fast as the others."""
     from common.files import replace_atomically

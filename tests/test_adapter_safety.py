@@ -6,7 +6,7 @@ import pickle
 from pathlib import Path
 
 from common.config import REPO_ROOT
-from serving.engine import check_adapter
+from serving.local_engine import check_adapter
 
 
 class _Payload:

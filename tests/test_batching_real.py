@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks.speed import reference_answer, together
 from pipelines.generation import chat
-from serving.engine import load_engine
+from serving.local_engine import load_engine
 from serving.model import load_model
 
 pytestmark = pytest.mark.model

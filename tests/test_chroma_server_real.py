@@ -138,7 +138,7 @@ def test_the_index_is_built_on_the_server_searched_and_reopened_without_embeddin
     assert not (config.data_path / "index" / "chroma.sqlite3").exists()  # nothing embedded here
     progress.clear()
     again = open_index(config, embeddings, lambda done, total: progress.append((done, total)))
-    assert progress == [] and again.update is None and again.size == 4
+    assert progress == [] and again.sync is None and again.size == 4
     assert again.search(NOTICE, k=1)[0].document.metadata["section"] == "2. Notice"
 
 
@@ -150,7 +150,7 @@ def test_an_edit_on_the_server_embeds_only_the_changed_document(server, embeddin
         handle.write("\n## 3. Noise\nThe pump is quieter than 55 dB(A).\n")
     progress = []
     second = open_index(config, embeddings, lambda done, total: progress.append((done, total)))
-    assert second.update.embedded == ("manual/pump.md",) and second.update.reused == 1
+    assert second.sync.embedded == ("manual/pump.md",) and second.sync.reused == 1
     assert progress[-1] == (3, 3) and second.size == 5 and second.corpus_hash != first.corpus_hash
     assert second.search("How loud is the pump?", k=1)[0].document.metadata["section"] == (
         "3. Noise"
@@ -176,7 +176,7 @@ def test_two_data_folders_on_one_server_keep_their_own_collections(server, embed
     assert first not in live and {_manifest(one)["collection"], theirs, "someone-else"} <= live
     progress = []
     other = open_index(two, embeddings, lambda done, total: progress.append((done, total)))
-    assert progress == [] and other.update is None and other.size == 4
+    assert progress == [] and other.sync is None and other.size == 4
     assert other.search(NOTICE, k=1)[0].document.metadata["document"] == "legal/lease.md"
 
 

@@ -95,9 +95,9 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_auto_engine_is_llama_cpp_for_a_gguf_file_and_transformers_otherwise():
-    assert Config.from_env({}).serving_engine == "llama.cpp"
-    assert Config(model="HuggingFaceTB/SmolLM2-360M-Instruct").serving_engine == "transformers"
-    assert Config(engine="transformers").serving_engine == "transformers"
+    assert Config.from_env({}).resolved_engine == "llama.cpp"
+    assert Config(model="HuggingFaceTB/SmolLM2-360M-Instruct").resolved_engine == "transformers"
+    assert Config(engine="transformers").resolved_engine == "transformers"
     with pytest.raises(ConfigError, match="APP_ENGINE"):
         Config(engine="vllm")
 

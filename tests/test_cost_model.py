@@ -8,8 +8,9 @@ import pytest
 
 from documents.chunks import CorpusFile
 from pipelines.core import Answer
-from training.runs import describe, document_hashes, staleness
+from training.runs import document_hashes, staleness
 from ui.cost_model import Usage, break_even, curve, training_cost, usage_of
+from ui.notes import describe
 
 
 def test_usage_is_the_mean_over_complete_answers():

@@ -81,13 +81,13 @@ def test_an_interrupted_build_leaves_the_previous_index_in_use(tiny, embeddings)
 
 def test_an_edit_embeds_only_the_changed_document(tiny, embeddings):
     first = open_index(tiny, embeddings)
-    assert first.update is not None and first.update.reused == 0
+    assert first.sync is not None and first.sync.reused == 0
     assert first.documents["legal/lease.md"]["chunks"] == 2
     with open(f"{tiny.corpus_dir}/manual/pump.md", "a") as handle:
         handle.write("\n## 3. Noise\nThe pump is quieter than 55 dB(A).\n")
     progress = []
     second = open_index(tiny, embeddings, lambda done, total: progress.append((done, total)))
-    assert second.update.embedded == ("manual/pump.md",) and second.update.reused == 1
+    assert second.sync.embedded == ("manual/pump.md",) and second.sync.reused == 1
     assert progress[-1] == (3, 3) and second.size == 5  # the lease's 2 chunks were copied
     hit = second.search("Either party may end the lease with how much notice?", k=1)[0]
     assert hit.document.metadata["document"] == "legal/lease.md" and hit.score > 0.5
@@ -102,7 +102,7 @@ def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings
     upload.write_text("Prices 2027\n\nThe pump costs 1,240 euros without tax.\n")
     assert documents.add(upload).path == "uploads/price-list.txt.md"
     index = open_index(tiny, embeddings, documents=documents)
-    assert index.update.embedded == (
+    assert index.sync.embedded == (
         "legal/lease.md",
         "manual/pump.md",
         "uploads/price-list.txt.md",
@@ -113,7 +113,7 @@ def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings
     lease = documents.locate("legal/lease.md").read_text()
     documents.save("legal/lease.md", lease.replace("90 days", "30 days"))
     index = open_index(tiny, embeddings, documents=documents)
-    assert index.update.embedded == ("legal/lease.md",) and index.update.reused == 2
+    assert index.sync.embedded == ("legal/lease.md",) and index.sync.reused == 2
     notice = index.search("How much notice ends the lease?", k=1)[0]
     assert "30 days" in notice.document.metadata["text"]
     assert "90 days" in (Path(tiny.corpus_dir) / "legal/lease.md").read_text()  # not written
@@ -121,7 +121,7 @@ def test_uploaded_edited_and_removed_documents_change_the_index(tiny, embeddings
     assert documents.remove("legal/lease.md").action == "restored"
     assert documents.remove("uploads/price-list.txt.md").action == "removed"
     index = open_index(tiny, embeddings, documents=documents)
-    assert index.update.removed == ("uploads/price-list.txt.md",)
+    assert index.sync.removed == ("uploads/price-list.txt.md",)
     notice = index.search("How much notice ends the lease?", k=1)[0]
     assert "90 days" in notice.document.page_content
     assert index.size == 4
@@ -135,7 +135,7 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt(tiny, embeddings):
     SharedSystemClient.clear_system_cache()  # as after a restart
     (root / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     index = open_index(tiny, embeddings)
-    assert index.size == 4 and index.update is not None
+    assert index.size == 4 and index.sync is not None
     assert [p.name.startswith("index.corrupt-") for p in root.parent.iterdir()].count(True) == 1
 
 

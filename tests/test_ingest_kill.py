@@ -131,7 +131,7 @@ def test_a_killed_ingest_keeps_the_old_index_and_the_next_open_finishes_it(tmp_p
     _chroma_restart()
     index = Resources(config).index()
     manifest = json.loads(manifest_path.read_text())
-    assert index.update is not None and manifest["collection"] != old["collection"]
+    assert index.sync is not None and manifest["collection"] != old["collection"]
     assert manifest["chunks"] == index.size == index.store._collection.count()
     assert set(manifest["documents"]) == {*TINY, *stored}
     for path in stored:
@@ -149,7 +149,7 @@ def test_a_killed_ingest_keeps_the_old_index_and_the_next_open_finishes_it(tmp_p
     _chroma_restart()
     again = Resources(config)
     reopened = again.index()
-    assert reopened.update is None and reopened.size == index.size
+    assert reopened.sync is None and reopened.size == index.size
     assert sorted(d.path for d in again.documents.listing()) == sorted([*TINY, *stored])
     votes = VoteStore(data / "votes.sqlite")
     assert votes.count() == 1 and votes.leaderboard()[0][0].name == "rag"

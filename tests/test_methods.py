@@ -13,10 +13,10 @@ from common.config import Config
 from common.errors import PipelineError
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from scripts.refresh_lora import RefreshArgs
+from scripts.refresh import RefreshArgs
 from scripts.train_lora import with_outputs
+from serving.weights import active_config, reset_active, write_active
 from training.compare import MISSING, comparison_table
-from training.runs import active_config, reset_active, write_active
 from training.trainer import TrainArgs
 
 
@@ -52,7 +52,7 @@ def test_the_retrained_column_says_how_to_create_its_weights_and_loads_nothing(t
     assert "retrained/smollm2-corpus-full in the data folder" in message
     assert str(tmp_path) not in message  # no server path for a visitor to read
     assert resources._engine is None and resources._retrained is None  # the base is not loaded
-    assert "Retrain every weight" in message  # the Documents tab's button, where it exists
+    assert "in the Documents tab" in message  # where the app may train
     off = Resources(Config(data_dir=str(tmp_path), training="off"))
     with pytest.raises(PipelineError) as error:
         RetrainedPipeline(off).answer("What is the notice period?")
@@ -148,7 +148,7 @@ def test_the_retrain_panel_reports_a_finished_full_run(tmp_path):
 
 
 def test_a_refresh_deletes_only_the_copies_it_supersedes(tmp_path):
-    from training.runs import prune_superseded
+    from serving.weights import prune_superseded
 
     config = Config(data_dir=str(tmp_path))
     names = {

@@ -14,12 +14,13 @@ from documents.store import Documents
 from pipelines.generation import chat
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from scripts.refresh_lora import RefreshArgs, run
+from scripts.refresh import RefreshArgs, run
 from serving.model import load_model
+from serving.weights import active_config
 from tests.test_training import ITEMS  # the tiny made-up facts both methods learn
 from training.progress import ProgressFile
 from training.qa import write_jsonl
-from training.runs import active_config, read_run
+from training.runs import read_run
 from training.trainer import TrainArgs, TrainResult, train
 
 pytestmark = pytest.mark.model

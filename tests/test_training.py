@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from serving.engine import load_engine
+from serving.local_engine import load_engine
 from serving.model import load_model
 from training.qa import write_jsonl
 from training.trainer import TrainArgs, encode, train

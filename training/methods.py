@@ -15,7 +15,7 @@ LEARNING_RATES = {"lora": 2e-3, "full": 2e-4}
 
 
 @dataclass
-class Trainable:
+class PreparedModel:
     """The model the optimiser updates, the causal LM the loss runs through, and how to save."""
 
     model: Any
@@ -29,7 +29,7 @@ class Trainable:
 
 def prepare(
     method: str, model: Any, tokenizer: Any, options: dict[str, Any], base_name: str = ""
-) -> Trainable:
+) -> PreparedModel:
     """Make `model` trainable by `method`. LoRA leaves its weights untouched (PEFT adds its own);
     full retraining updates `model` itself, so callers give it a copy of their own."""
     if method == "full":
@@ -39,7 +39,7 @@ def prepare(
     raise ValueError(f"unknown training method {method!r}; known: {', '.join(METHODS)}")
 
 
-def _lora(model: Any, options: dict[str, Any], base_name: str) -> Trainable:
+def _lora(model: Any, options: dict[str, Any], base_name: str) -> PreparedModel:
     from peft import LoraConfig, PeftModel, get_peft_model
 
     if options.get("init_from"):  # an incremental update starts from the adapter's weights
@@ -55,10 +55,10 @@ def _lora(model: Any, options: dict[str, Any], base_name: str) -> Trainable:
         peft_model = get_peft_model(model, lora)
     if base_name:  # not the local cache path the weights happened to be loaded from
         peft_model.peft_config["default"].base_model_name_or_path = base_name
-    return Trainable(peft_model, peft_model.get_base_model(), peft_model.save_pretrained)
+    return PreparedModel(peft_model, peft_model.get_base_model(), peft_model.save_pretrained)
 
 
-def _full(model: Any, tokenizer: Any, init_from: str) -> Trainable:
+def _full(model: Any, tokenizer: Any, init_from: str) -> PreparedModel:
     import torch
 
     model.to(torch.float32)
@@ -71,7 +71,7 @@ def _full(model: Any, tokenizer: Any, init_from: str) -> Trainable:
         model.save_pretrained(folder)  # safetensors; fp32 so small updates are not rounded off
         tokenizer.save_pretrained(folder)
 
-    return Trainable(model, model, save)
+    return PreparedModel(model, model, save)
 
 
 def _load_into(model: Any, folder: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from common.files import safetensors_files
 from pipelines.generation import chat
-from training.methods import LEARNING_RATES, METHODS, Trainable, prepare
+from training.methods import LEARNING_RATES, METHODS, PreparedModel, prepare
 from training.qa import read_jsonl
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def answer_loss(causal_lm: Any, batch: dict[str, Any], bf16: bool = False) -> An
     return F.cross_entropy(logits.float(), targets[keep])
 
 
-def mean_loss(trainable: Trainable, batches: list[dict], device: Any) -> float:
+def mean_loss(trainable: PreparedModel, batches: list[dict], device: Any) -> float:
     import torch
 
     model = trainable.model
@@ -227,7 +227,7 @@ class _Loop:
     def __init__(
         self,
         args: TrainArgs,
-        trainable: Trainable,
+        trainable: PreparedModel,
         accelerator: Any,
         optimizer: Any,
         schedule: Any,

@@ -14,12 +14,12 @@ from common.errors import DocumentError, PipelineError
 from documents.index import Index, Progress
 from documents.loaders import ACCEPTED
 from documents.store import Change, Documents
-from ui.retrain_panel import Trainable, build_retrain_panel
+from ui.retrain_panel import RetrainTarget, build_retrain_panel
 
 HEADERS = ["Document", "Title", "Origin", "Characters", "Chunks"]
 
 
-class Library(Trainable, Protocol):
+class Library(RetrainTarget, Protocol):
     """The documents, their index and the adapter (the app's `Resources`)."""
 
     documents: Documents
@@ -131,11 +131,11 @@ def _reindex(library: Library, changes: list[Change], refused: list[str]) -> Ite
     lines = [_describe(change) for change in changes]
     if "error" in result:
         lines.append(f"**The index was not updated:** {result['error']}")
-    elif "index" in result and result["index"].update is not None:
-        update = result["index"].update
+    elif "index" in result and result["index"].sync is not None:
+        sync = result["index"].sync
         lines.append(
-            f"Index updated in {update.seconds:.1f} s: {update.chunks} chunks embedded, "
-            f"{update.reused} unchanged documents reused; {result['index'].size} chunks in all."
+            f"Index updated in {sync.seconds:.1f} s: {sync.chunks} chunks embedded, "
+            f"{sync.reused} unchanged documents reused; {result['index'].size} chunks in all."
         )
     lines += [f"**Refused:** {reason}" for reason in refused]
     yield ["  \n".join(lines), *_listing(library)]

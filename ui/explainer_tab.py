@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
+from common.commands import TRAIN_FULL
 from common.config import Config
 from documents.chunks import CorpusFile
-from serving.retrained_weights import COMMAND as FULL
 from training.compare import comparison_table
 from training.runs import read_run, staleness
 from ui.cost_model import latest_evaluation, usage_from_evaluation, usage_of
@@ -74,7 +74,9 @@ def methods_table(config: Config, served: Config, lora_run: dict[str, Any]) -> s
     }
     table = comparison_table(trained, updated)
     if not trained["full retraining"][1]:
-        table += f"\n\nFull retraining not measured yet: run `{FULL}` (or use the Documents tab)."
+        table += (
+            f"\n\nFull retraining not measured yet: run `{TRAIN_FULL}` (or use the Documents tab)."
+        )
     return table
 
 

@@ -1,7 +1,7 @@
 """In the Documents tab: retrain on the changed documents, in the background — the LoRA adapter,
 or every weight of the Retrained column (trained in full the first time, updated after).
 
-Each run is a separate process (`scripts.refresh_lora`, `scripts.train_lora --method full`), so
+Each run is a separate process (`scripts.refresh`, `scripts.train_lora --method full`), so
 the app keeps answering meanwhile; its progress comes from a small JSON file. When it ends the
 app switches to the new weights. With APP_TRAINING=off the panel shows the commands instead.
 """
@@ -19,19 +19,20 @@ from typing import Any, Protocol
 
 import gradio as gr
 
+from common.commands import REFRESH, REFRESH_FULL, TRAIN_FULL
 from common.config import REPO_ROOT, Config
 from documents.store import Documents
-from serving.retrained_weights import BUTTON, missing_weights
-from serving.retrained_weights import COMMAND as FULL
+from serving.retrained_weights import missing_weights
 from training.progress import read_progress
-from training.runs import describe, read_run, staleness
+from training.runs import read_run, staleness
 from ui.jobs import Job, new_session_id
+from ui.notes import describe
 
-COMMAND = "python -m scripts.refresh_lora"
+BUTTON = "Retrain every weight (Retrained column)"
 log = logging.getLogger(__name__)
 
 
-class Trainable(Protocol):
+class RetrainTarget(Protocol):
     config: Config  # what is served now (refreshed weights, if any)
     configured: Config  # as configured (APP_ADAPTER, APP_RETRAINED)
     documents: Documents
@@ -41,7 +42,7 @@ class Trainable(Protocol):
     def use_retrained(self, folder: str) -> None: ...
 
 
-def build_retrain_panel(library: Trainable) -> None:
+def build_retrain_panel(library: RetrainTarget) -> None:
     config = library.configured
     with gr.Accordion("Retrain on the changed documents", open=False):
         status = gr.Markdown(_state(library), elem_id="retrain-status")
@@ -53,8 +54,8 @@ def build_retrain_panel(library: Trainable) -> None:
                 else "the app listens beyond this machine without a login (`APP_AUTH`)"
             )
             gr.Markdown(
-                f"Training in the app is switched off ({why}). Run `{COMMAND}` "
-                f"(LoRA) or `{FULL}` / `{COMMAND} --method full` (Retrained column) where the "
+                f"Training in the app is switched off ({why}). Run `{REFRESH}` "
+                f"(LoRA) or `{TRAIN_FULL}` / `{REFRESH_FULL}` (Retrained column) where the "
                 "app's data folder is, then restart the app."
             )
             return
@@ -78,15 +79,11 @@ def build_retrain_panel(library: Trainable) -> None:
             job.finish()
 
     def lora(request: gr.Request) -> Iterator[str]:
-        yield from guarded(["scripts.refresh_lora"], library.use_adapter, request)
+        yield from guarded(_module_args(REFRESH), library.use_adapter, request)
 
     def full(request: gr.Request) -> Iterator[str]:
         first = missing_weights(library.config.retrained_path) is not None
-        command = (
-            ["scripts.train_lora", "--method", "full"]
-            if first
-            else ["scripts.refresh_lora", "--method", "full"]
-        )
+        command = _module_args(TRAIN_FULL if first else REFRESH_FULL)
         yield from guarded(command, library.use_retrained, request)
 
     # More than one may reach the handler, so that a second click hears "already running".
@@ -94,8 +91,13 @@ def build_retrain_panel(library: Trainable) -> None:
     start_full.click(full, None, full_status, concurrency_limit=4, concurrency_id="retrain")
 
 
+def _module_args(command: str) -> list[str]:
+    """`python -m scripts.x --flag v` as the arguments after `python -m`."""
+    return command.removeprefix("python -m ").split()
+
+
 def _run_in_background(
-    library: Trainable, command: list[str], serve: Callable[[str], None]
+    library: RetrainTarget, command: list[str], serve: Callable[[str], None]
 ) -> Iterator[str]:
     """Run a training command as its own process, show its progress, then serve its output."""
     progress_path = library.configured.data_path / "training" / "progress.json"
@@ -118,7 +120,7 @@ def _run_in_background(
     yield _finished(library, result)
 
 
-def _launch(library: Trainable, progress_path: Path, command: list[str]) -> subprocess.Popen:
+def _launch(library: RetrainTarget, progress_path: Path, command: list[str]) -> subprocess.Popen:
     config = library.configured
     progress_path.unlink(missing_ok=True)
     env = {
@@ -141,17 +143,17 @@ def _launch(library: Trainable, progress_path: Path, command: list[str]) -> subp
         )
 
 
-def _state(library: Trainable) -> str:
+def _state(library: RetrainTarget) -> str:
     files = library.documents.files()
     return "LoRA adapter: " + describe(
         staleness(read_run(library.config.adapter), files), len(files)
     )
 
 
-def _full_state(library: Trainable) -> str:
+def _full_state(library: RetrainTarget) -> str:
     folder = library.config.retrained_path
     if missing_weights(folder):
-        return f"Retrained column: no weights yet (the button trains them: `{FULL}`)."
+        return f"Retrained column: no weights yet (the button trains them: `{TRAIN_FULL}`)."
     files = library.documents.files()
     return "Retrained column: " + describe(staleness(read_run(folder), files), len(files))
 
@@ -164,7 +166,7 @@ def _progress_line(progress: dict[str, Any]) -> str:
     return f"Retraining: {phase}…{elapsed}"
 
 
-def _finished(library: Trainable, result: dict[str, Any]) -> str:
+def _finished(library: RetrainTarget, result: dict[str, Any]) -> str:
     run = read_run(result["adapter"])
     full = run.get("method") == "full"
     lines = [

@@ -1,0 +1,55 @@
+"""The line under each column that says what it knows: the chunks the RAG columns search, and
+what the trained columns were trained on and how the documents moved on since."""
+
+from __future__ import annotations
+
+from common.commands import REFRESH, REFRESH_FULL, TRAIN_FULL
+from pipelines.resources import Resources
+from training.runs import Staleness, read_run, staleness
+from ui.chat_tab import Notes
+
+
+def describe(stale: Staleness, total: int) -> str:
+    """One Markdown line for under the LoRA column."""
+    if not stale.trained_at:
+        return "*No training record (run.json) next to the adapter.*"
+    head = f"Trained {stale.trained_at[:10]} on corpus snapshot `{stale.corpus_hash[:12]}`"
+    if not stale.known:
+        return f"{head}; the record does not list its documents."
+    if not stale.count:
+        return f"{head}; all {total} documents unchanged since."
+    parts = [
+        f"{len(stale.changed)} changed" if stale.changed else "",
+        f"{len(stale.added)} added" if stale.added else "",
+        f"{len(stale.removed)} removed" if stale.removed else "",
+    ]
+    return f"{head}; **since then {', '.join(p for p in parts if p)}** — retrain to catch up."
+
+
+def column_notes(resources: Resources) -> Notes:
+    """What the RAG columns search and what the trained columns were trained on, kept current."""
+
+    def trained(run: dict, retrain: str, files: list) -> str:
+        stale = staleness(run, files)
+        note = describe(stale, len(files))
+        return note + (f" Retrain in the Documents tab or run `{retrain}`." if stale.count else "")
+
+    def notes() -> dict[str, str]:
+        files = resources.documents.files()
+        index = resources.index()
+        lora = trained(read_run(resources.config.adapter), REFRESH, files)
+        full_run = read_run(resources.config.retrained_path)
+        retrained = (
+            trained(full_run, REFRESH_FULL, files)
+            if full_run
+            else f"Not trained yet: run `{TRAIN_FULL}` or use the Documents tab."
+        )
+        rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
+        return {
+            "rag": rag,
+            "rag_lora": rag + "  \n" + lora,
+            "lora": lora,
+            "retrained": retrained,
+        }
+
+    return notes
