@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from common.config import Config
 from common.errors import DocumentError
 
 MB = 1024 * 1024
@@ -17,7 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Cc except \t and \n; 
 class Limits:
     """How much one upload may hold; the defaults suit the demo's small model and index."""
 
-    max_bytes: int = 10 * MB  # size of the uploaded file
+    max_bytes: int = int(Config.max_upload_mb * MB)  # size of the uploaded file (APP_MAX_UPLOAD_MB)
     max_pdf_pages: int = 500
     max_chars: int = 2_000_000  # extracted text; guards against decompression bombs
 

@@ -1,4 +1,4 @@
-"""The shared vocabulary: one Answer, one Source, one Pipeline protocol, one user-facing error."""
+"""The columns' shared vocabulary: one Answer, one Source, one Pipeline protocol, one price."""
 
 from __future__ import annotations
 
@@ -67,3 +67,11 @@ def last(answers: Iterator[Answer]) -> Answer:
     if final is None:
         raise PipelineError("the pipeline produced no answer")
     return final
+
+
+def price(
+    prompt_tokens: float, completion_tokens: float, input_per_m: float, output_per_m: float
+) -> float:
+    """Money for tokens at prices per million input and output tokens: the one cost formula
+    (answers, the Costs tab's projections and the evaluation's context overhead use it)."""
+    return (prompt_tokens * input_per_m + completion_tokens * output_per_m) / 1_000_000

@@ -9,8 +9,7 @@ from dataclasses import replace
 from common.config import Config
 from common.errors import PipelineError
 from common.messages import Message, clean_history
-from pipelines.core import Answer, Source
-from pipelines.costs import cost
+from pipelines.core import Answer, Source, price
 from serving.engine import Engine
 
 WEIGHTS_ONLY = "No documents: this answer comes from the model's weights only."
@@ -33,7 +32,7 @@ def generate_answer(
     """Stream the model's reply to `messages`; timings count from `started` (perf_counter)."""
     input_ids = engine.prompt_ids(messages)
     # A local engine counts the prompt now; a model server counts it itself and reports its
-    # count with the reply (Chunk.prompt_tokens), which then takes this one's place.
+    # count with the reply (Piece.prompt_tokens), which then takes this one's place.
     prompt_tokens = engine.prompt_tokens(input_ids)
     limit = engine.context_window
     if limit and prompt_tokens is not None and prompt_tokens + config.max_new_tokens > limit:
@@ -49,28 +48,29 @@ def generate_answer(
         retrieval_s=retrieval_s,
     )
     yield answer
-    for chunk in engine.stream(
+    prices = (config.price_input_per_m, config.price_output_per_m)
+    for piece in engine.stream(
         input_ids,
         use_adapter=use_adapter,
         max_new_tokens=config.max_new_tokens,
         temperature=config.temperature,
     ):
-        if chunk.prompt_tokens is not None:
-            answer = replace(answer, prompt_tokens=chunk.prompt_tokens)
+        if piece.prompt_tokens is not None:
+            answer = replace(answer, prompt_tokens=piece.prompt_tokens)
         answer = replace(
             answer,
-            text=chunk.text,
-            completion_tokens=chunk.tokens,
+            text=piece.text,
+            completion_tokens=piece.tokens,
             total_s=time.perf_counter() - started,
-            first_token_s=chunk.first_token_at - started if chunk.first_token_at else None,
-            cost=cost(answer.prompt_tokens, chunk.tokens, config),
+            first_token_s=piece.first_token_at - started if piece.first_token_at else None,
+            cost=price(answer.prompt_tokens, piece.tokens, *prices),
         )
         yield answer
     yield replace(
         answer,
         text=answer.text.strip(),
         total_s=time.perf_counter() - started,
-        cost=cost(answer.prompt_tokens, answer.completion_tokens, config),
+        cost=price(answer.prompt_tokens, answer.completion_tokens, *prices),
         done=True,
     )
 

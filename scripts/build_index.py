@@ -14,6 +14,7 @@ import logging
 from common.config import Config
 from common.logs import setup, tqdm_progress
 from pipelines.resources import Resources
+from serving.cache import models_dir
 
 log = logging.getLogger("build_index")
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     log.info("index ready: %d chunks, corpus hash %s", index.size, index.corpus_hash[:12])
     if args.model:
         resources.engine()
-        log.info("model loaded and cached under %s", resources.config.data_path / "models")
+        log.info("model loaded and cached under %s", models_dir(resources.config))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from common.config import Config
+
 log = logging.getLogger(__name__)
 
 # What a request's queue receives: token ids, then None (finished) or the exception that ended it.
@@ -72,7 +74,9 @@ _CLOSE: Any = object()  # put on the queue by Batcher.close()
 class Batcher:
     """Serves Requests from one thread; at most `max_batch` rows decode together."""
 
-    def __init__(self, rows: Rows, eos_ids: set[int], max_batch: int = 8, seed: int = 0) -> None:
+    def __init__(
+        self, rows: Rows, eos_ids: set[int], max_batch: int = Config.max_batch, seed: int = 0
+    ) -> None:
         import numpy as np
 
         self.rows = rows

@@ -3,7 +3,6 @@ adapter converted once to a GGUF LoRA file under the data folder."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from common.config import Config
 from common.errors import PipelineError
 from common.files import replace_atomically
+from serving.cache import adapter_gguf, chosen_dtype, reencoded
 from serving.local_engine import LocalEngine, check_adapter
-from serving.model import fingerprint
 
 if TYPE_CHECKING:
     from serving.llama_rows import LlamaRows
@@ -72,14 +71,11 @@ def _weights(config: Config, model: Path) -> Path:
     """The GGUF file to serve: APP_DTYPE's type where it is set or the CPU computes bf16
     natively (re-encoded once and kept), else the file as it is."""
     from serving.gguf_weights import reencode
-    from serving.model import cpu_has_bf16
 
-    dtype = config.dtype
-    if dtype == "auto":
-        dtype = "bfloat16" if cpu_has_bf16() else ""
+    dtype = chosen_dtype(config.dtype, "")
     if not dtype:
         return model
-    out = config.data_path / "models" / f"{model.stem}-{fingerprint(model)}.{dtype}.gguf"
+    out = reencoded(config, model, dtype)
     if not out.is_file():
         replace_atomically(out, lambda partial: reencode(model, partial, dtype))
     return out
@@ -89,11 +85,7 @@ def _converted(adapter: Path, model: Path, folder: Path) -> Path:
     """The adapter as a GGUF LoRA for this model, converted once and kept."""
     from serving.gguf_lora import convert
 
-    digest = hashlib.sha256()
-    for part in (adapter / "adapter_model.safetensors", adapter / "adapter_config.json"):
-        digest.update(part.read_bytes())
-    digest.update(str(model.resolve()).encode())
-    out = folder / f"{adapter.name}-{digest.hexdigest()[:16]}.gguf"
+    out = adapter_gguf(adapter, model, folder)
     if not out.is_file():
         replace_atomically(out, lambda partial: convert(adapter, model, partial))
     return out

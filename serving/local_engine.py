@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.config import Config
 from common.errors import PipelineError
 from common.messages import Message
 from serving.batching import Batcher, Request, Rows
@@ -33,7 +34,7 @@ class LocalEngine:
         eos_ids: set[int],
         context_window: int | None,
         adapter_error: str | None = None,
-        max_batch: int = 8,
+        max_batch: int = Config.max_batch,
         model: Any = None,
         label: str = "",
     ) -> None:
@@ -119,7 +120,7 @@ def torch_engine(
     model: Any,
     tokenizer: Any,
     adapter_error: str | None = None,
-    max_batch: int = 8,
+    max_batch: int = Config.max_batch,
     threads: int = 0,
 ) -> LocalEngine:
     """A LocalEngine on a transformers model (with the adapter injected unless `adapter_error`)."""
@@ -169,7 +170,11 @@ def check_adapter(path: Path) -> str | None:
 
 
 def load_engine(
-    model: Any, tokenizer: Any, adapter_dir: str, max_batch: int = 8, threads: int = 0
+    model: Any,
+    tokenizer: Any,
+    adapter_dir: str,
+    max_batch: int = Config.max_batch,
+    threads: int = 0,
 ) -> LocalEngine:
     """Wrap the model with the LoRA adapter when it loads; otherwise remember why it did not."""
     path = Path(adapter_dir)

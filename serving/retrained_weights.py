@@ -74,14 +74,14 @@ def _llama_engine(config: Config, folder: Path) -> LocalEngine:
     """llama.cpp on the base GGUF with the retrained weights written in (converted once, kept
     under the data folder), so this column decodes as fast as the others."""
     from common.files import replace_atomically
+    from serving.cache import chosen_dtype, retrained_gguf
     from serving.gguf_weights import with_weights
     from serving.llama_engine import llama_engine
     from serving.llama_rows import LlamaRows
-    from serving.model import cpu_has_bf16, fingerprint, tokenizer_of
+    from serving.model import tokenizer_of
 
-    dtype = config.dtype if config.dtype != "auto" else "bfloat16" if cpu_has_bf16() else "float32"
-    stamp = fingerprint(safetensors_files(folder)[0])
-    out = config.data_path / "models" / f"retrained-{folder.name}-{stamp}.{dtype}.gguf"
+    dtype = chosen_dtype(config.dtype, "float32")
+    out = retrained_gguf(config, folder, safetensors_files(folder)[0], dtype)
     if not out.is_file():
         source = Path(config.model)
         replace_atomically(out, lambda partial: with_weights(source, folder, partial, dtype))

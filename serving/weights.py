@@ -11,6 +11,7 @@ from pathlib import Path
 
 from common.config import Config
 from common.files import read_json_object, replace_atomically
+from serving.cache import RETRAINED_PREFIX, models_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,10 @@ def prune_superseded(config: Config, field: str, served: Path) -> list[Path]:
 
     folder = config.data_path / REFRESHABLE[field][0]
     old = [p for p in folder.glob("refresh-*") if p.is_dir() and p != served]
-    # Where llama.cpp's conversions of them are (llama_engine.py, retrained_weights.py).
+    # Where llama.cpp's conversions of them are (serving/cache.py names them).
     converted, prefix = {
         "adapter": (folder, ""),
-        "retrained": (config.data_path / "models", "retrained-"),
+        "retrained": (models_dir(config), RETRAINED_PREFIX),
     }[field]
     conversions = [
         f

@@ -103,7 +103,7 @@ def test_auto_engine_is_llama_cpp_for_a_gguf_file_and_transformers_otherwise():
 
 
 def test_auth_is_parsed_into_pairs_and_never_shown():
-    from common.config import auth_pairs
+    from common.validation import auth_pairs
 
     config = Config.from_env({"APP_AUTH": "ann:pw-1, bob:a:b"})
     assert auth_pairs(config.auth) == [("ann", "pw-1"), ("bob", "a:b")]

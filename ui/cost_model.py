@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.core import Answer
+from common.config import Config
+from pipelines.core import Answer, price
 
 log = logging.getLogger(__name__)
 
-# Example list prices per million input/output tokens; "configured" comes from APP_PRICE_*.
+# Example list prices per million input/output tokens; "configured" comes from APP_PRICE_*,
+# whose defaults are a small hosted model's prices.
+_SMALL = (Config.price_input_per_m, Config.price_output_per_m)
 PRESETS: dict[str, tuple[float, float] | None] = {
     "Configured (APP_PRICE_INPUT_PER_M / APP_PRICE_OUTPUT_PER_M)": None,
-    "Small hosted model (0.15 / 0.60)": (0.15, 0.60),
+    f"Small hosted model ({_SMALL[0]:g} / {_SMALL[1]:.2f})": _SMALL,
     "Mid-size hosted model (3 / 15)": (3.0, 15.0),
     "Large hosted model (15 / 75)": (15.0, 75.0),
     "Self-hosted, tokens free (0 / 0)": (0.0, 0.0),
@@ -38,7 +41,15 @@ class Usage:
 
     def cost(self, price_in: float, price_out: float) -> float:
         """Cost of one answer at prices per million tokens."""
-        return (self.prompt_tokens * price_in + self.completion_tokens * price_out) / 1e6
+        return price(self.prompt_tokens, self.completion_tokens, price_in, price_out)
+
+
+def context_overhead(usage: Mapping[str, Usage]) -> float | None:
+    """RAG's context overhead: its mean prompt tokens over the base column's (None until both
+    have answered)."""
+    if "rag" in usage and "base" in usage:
+        return usage["rag"].prompt_tokens - usage["base"].prompt_tokens
+    return None
 
 
 def usage_of(answers: Iterable[Answer]) -> dict[str, Usage]:

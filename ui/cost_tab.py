@@ -10,18 +10,19 @@ import gradio as gr
 import pandas as pd
 
 from common.config import Config
-from pipelines.core import Pipeline
-from pipelines.costs import format_cost
+from pipelines.core import Pipeline, price
 from training.runs import read_run
 from ui.cost_model import (
     PRESETS,
     Usage,
     break_even,
+    context_overhead,
     curve,
     training_cost,
     usage_from_evaluation,
     usage_of,
 )
+from ui.render import format_cost
 from ui.transcript import Turn
 
 INTRO = """Every figure comes from measured token counts (this conversation's answers, or the
@@ -140,11 +141,10 @@ def _figures(
             f"{format_cost(one_off.get(name, 0.0), money)} |"
         )
     lines = ["\n".join(rows), f"Token counts: means over {origin} (from the tokenizer)."]
-    if "rag" in usage and "base" in usage:
-        extra = usage["rag"].prompt_tokens - usage["base"].prompt_tokens
+    if (extra := context_overhead(usage)) is not None:
         lines.append(
             f"**RAG context overhead:** {extra:.0f} prompt tokens per question "
-            f"({format_cost(extra * price_in / 1e6 * 1000, money)} per 1,000 questions)."
+            f"({format_cost(price(extra, 0, price_in, 0) * 1000, money)} per 1,000 questions)."
         )
     if train_s:
         lines.append(

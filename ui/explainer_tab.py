@@ -15,7 +15,7 @@ from common.config import Config
 from documents.chunks import CorpusFile
 from training.compare import comparison_table
 from training.runs import read_run, staleness
-from ui.cost_model import latest_evaluation, usage_from_evaluation, usage_of
+from ui.cost_model import context_overhead, latest_evaluation, usage_from_evaluation, usage_of
 from ui.transcript import Turn
 
 Files = Callable[[], list[CorpusFile]]  # the current documents
@@ -47,7 +47,7 @@ def facts(
         "run": run,
         "stale": staleness(run, current),
         "documents": len(current),
-        "overhead": _overhead(usage),
+        "overhead": context_overhead(usage),
         "retrieval_ms": statistics.median(retrieval) * 1000 if retrieval else None,
         "latest_eval": latest_evaluation(config.data_path)[0],
         "test": evaluation.get("test", {}),
@@ -131,12 +131,6 @@ def _freshness(stale: Any, total: int) -> str:
         f"the adapter was trained {stale.trained_at[:10]}; **{stale.count} of {total} documents "
         "changed since** — RAG already uses them, the adapter does not until retrained."
     )
-
-
-def _overhead(usage: dict[str, Any]) -> float | None:
-    if "rag" in usage and "base" in usage:
-        return usage["rag"].prompt_tokens - usage["base"].prompt_tokens
-    return None
 
 
 def _eval_line(summary: dict[str, Any]) -> str:

@@ -10,11 +10,18 @@ from urllib.parse import quote
 
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
-from pipelines.costs import format_cost
 
 Locate = Callable[[str], Path | None]  # a document path -> its file, or None
 DOCUMENTS_ROUTE = "/documents/"  # the app's route to a document, by its path in the index
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def format_cost(amount: float, currency: str) -> str:
+    """Small amounts stay readable: 0.000123 USD, not 0.00 USD."""
+    if amount == 0:
+        return f"0 {currency}"
+    digits = 2 if amount >= 0.01 else 6
+    return f"{amount:.{digits}f} {currency}"
 
 
 def _seconds(value: float | None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common.files import replace_atomically
 from pipelines.core import Answer, Source
-from pipelines.costs import format_cost
+from ui.render import format_cost
 from ui.votes import ALL_BAD, TIE
 
 CSV_FIELDS = (

@@ -25,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from common.config import Config, auth_pairs
+from common.config import Config
+from common.validation import auth_pairs
 from ui.render import DOCUMENTS_ROUTE
 
 log = logging.getLogger(__name__)

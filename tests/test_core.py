@@ -1,8 +1,14 @@
 import pytest
 
 from common.config import Config
-from pipelines.core import Answer
-from pipelines.costs import cost, format_cost
+from pipelines.core import Answer, price
+from ui.render import format_cost
+
+
+def cost(prompt_tokens: int, completion_tokens: int, config: Config) -> float:
+    return price(
+        prompt_tokens, completion_tokens, config.price_input_per_m, config.price_output_per_m
+    )
 
 
 def test_cost_uses_prices_per_million_tokens():
