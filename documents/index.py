@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import secrets
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from common.config import Config
 from common.errors import PipelineError
 from common.files import read_json_object, replace_atomically
 from common.threads import on_all_cores
+from documents import chroma
 from documents.chunks import CorpusFile, corpus_hash, split
 from documents.store import Documents, text_hash
 
@@ -80,7 +78,7 @@ class Index:
             import httpx
 
             if self.server and isinstance(exc, httpx.TransportError):
-                raise PipelineError(_unreachable(self.server, exc)) from None
+                raise PipelineError(chroma.unreachable(self.server, exc)) from None
             raise
         return [Hit(doc, float(score)) for doc, score in pairs]
 
@@ -98,7 +96,7 @@ def open_index(
     if not files:
         log.warning("no documents (.md, .txt) in %s (APP_CORPUS_DIR)", config.corpus_dir)
     root = config.data_path / "index"
-    client, prefix = _connect(config, root)
+    client, prefix = chroma.connect(config, root)
     wanted = corpus_hash(files, config.chunk_size, config.chunk_overlap, config.embedder)
     name = f"{prefix}corpus-{wanted[:24]}"
     manifest = root / "current.json"
@@ -124,10 +122,10 @@ def open_index(
             },
         )
         current = read_json_object(manifest)
-    for stale in _names(client) - {name}:
+    for stale in chroma.names(client) - {name}:
         if stale.startswith(prefix):  # a shared server also holds other data folders' indexes
             client.delete_collection(stale)
-    store = _store(client, name, embeddings)
+    store = chroma.store(client, name, embeddings)
     size = store._collection.count()
     indexed = current.get("documents", {})
     signature = (folders, _stamp(manifest))
@@ -163,12 +161,12 @@ class _Build:
         keep = [p for p, h in hashes.items() if before.get(p, {}).get("hash") == h]
         fresh = [f for f in files if f.path not in keep]
         chunks = split(fresh, config.chunk_size, config.chunk_overlap)
-        if self.name in _names(self.client):
+        if self.name in chroma.names(self.client):
             self.client.delete_collection(self.name)  # left over from an interrupted update
-        store = _store(self.client, self.name, self.embeddings)
+        store = chroma.store(self.client, self.name, self.embeddings)
         if keep:
-            source = _store(self.client, old["collection"], self.embeddings)._collection
-            _copy(source, store._collection, keep)
+            source = chroma.store(self.client, old["collection"], self.embeddings)._collection
+            chroma.copy_vectors(source, store._collection, keep)
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]
             ids = [f"{d.metadata['document']}#{d.metadata['chunk']}" for d in batch]
@@ -198,28 +196,6 @@ class _Build:
         return sync, indexed
 
 
-def _copy(source: Any, target: Any, documents: list[str], page: int = 1000) -> None:
-    """Copy the chunks (vectors, text, metadata) of `documents` from one collection to another."""
-    where = {"document": {"$in": documents}}
-    offset = 0
-    while True:
-        got = source.get(
-            where=where,
-            include=["embeddings", "documents", "metadatas"],
-            limit=page,
-            offset=offset,
-        )
-        if not got["ids"]:
-            return
-        target.add(
-            ids=got["ids"],
-            embeddings=got["embeddings"],
-            documents=got["documents"],
-            metadatas=got["metadatas"],
-        )
-        offset += len(got["ids"])
-
-
 def _settings(config: Config) -> str:
     return f"{config.chunk_size}/{config.chunk_overlap}/{config.embedder}"
 
@@ -228,79 +204,9 @@ def _usable(client: Any, name: str, manifest: dict[str, Any]) -> bool:
     """The manifest's collection exists, is `name` and holds the chunks the manifest lists."""
     if not name or manifest.get("collection") != name or "documents" not in manifest:
         return False
-    if name not in _names(client):
+    if name not in chroma.names(client):
         return False
     return client.get_collection(name).count() == manifest.get("chunks")
-
-
-def _connect(config: Config, root: Path) -> tuple[Any, str]:
-    """The Chroma client, and the prefix of this data folder's collection names in it."""
-    if config.chroma_server is None:
-        return _client(root), ""  # the folder is this app's own: no prefix, as before servers
-    import chromadb
-    import httpx
-
-    host, port, ssl = config.chroma_server
-    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    heartbeat = f"{'https' if ssl else 'http'}://{netloc}/api/v2/heartbeat"
-    try:  # with a timeout: the client itself waits for ever on a host that never answers
-        httpx.get(heartbeat, timeout=10).raise_for_status()
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl)
-    except (httpx.HTTPError, ValueError) as exc:
-        raise PipelineError(_unreachable(config.chroma_url, exc)) from None
-    return client, _prefix(root)
-
-
-def _prefix(root: Path) -> str:
-    """A random id kept in the data folder: unique even where apps in containers share the
-    folder's path, and stable across restarts, so stale collections are found and deleted."""
-    path = root / "server-prefix"
-    key = path.read_text().strip() if path.is_file() else ""
-    if not re.fullmatch(r"[0-9a-f]{12}", key):
-        key = secrets.token_hex(6)
-        replace_atomically(path, lambda partial: partial.write_text(key))
-    return f"{key}-"
-
-
-def _unreachable(url: str, exc: Exception) -> str:
-    return (
-        f"no Chroma server answers at APP_CHROMA_URL={url} ({str(exc) or type(exc).__name__}): "
-        "start it (chroma run --path DIR --port 8000) or leave APP_CHROMA_URL empty"
-    )
-
-
-def _client(root: Path) -> Any:
-    """A Chroma client on `root`; an unreadable index folder is moved aside and started anew."""
-    import chromadb
-    from chromadb.api.client import SharedSystemClient
-
-    root.mkdir(parents=True, exist_ok=True)
-    try:
-        client = chromadb.PersistentClient(path=str(root))
-        client.list_collections()
-        return client
-    except Exception as exc:  # a corrupt database file must not stop the app
-        SharedSystemClient.clear_system_cache()
-        aside = root.with_name(f"{root.name}.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%S}")
-        log.warning("the index in %s is unreadable (%s); moved to %s, rebuilding", root, exc, aside)
-        shutil.move(str(root), str(aside))
-        root.mkdir(parents=True)
-        return chromadb.PersistentClient(path=str(root))
-
-
-def _store(client: Any, name: str, embeddings: Any) -> Any:
-    from langchain_chroma import Chroma
-
-    return Chroma(
-        client=client,
-        collection_name=name,
-        embedding_function=embeddings,
-        collection_metadata={"hnsw:space": "cosine"},
-    )
-
-
-def _names(client: Any) -> set[str]:
-    return {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
 
 
 def _write_manifest(path: Path, data: dict[str, Any]) -> None:
