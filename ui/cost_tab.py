@@ -36,35 +36,7 @@ def build_cost_tab(turns: gr.State, pipelines: Sequence[Pipeline], config: Confi
     titles = {p.name: p.title for p in pipelines}
     with gr.Tab("Costs") as tab:
         gr.Markdown(INTRO)
-        with gr.Row():
-            preset = gr.Dropdown(
-                list(PRESETS),
-                value=next(iter(PRESETS)),
-                label="Price preset",
-                elem_id="cost-preset",
-            )
-            price_in = gr.Number(
-                config.price_input_per_m,
-                label=f"Input, {config.currency} per 1M tokens",
-                minimum=0,
-                elem_id="cost-in",
-            )
-            price_out = gr.Number(
-                config.price_output_per_m,
-                label=f"Output, {config.currency} per 1M tokens",
-                minimum=0,
-                elem_id="cost-out",
-            )
-        with gr.Row():
-            hourly = gr.Number(
-                config.price_train_per_hour,
-                label=f"Training machine, {config.currency} per hour",
-                minimum=0,
-                elem_id="cost-hourly",
-            )
-            questions = gr.Number(
-                10_000, precision=0, minimum=10, label="Questions to plot", elem_id="cost-questions"
-            )
+        preset, price_in, price_out, hourly, questions = _price_inputs(config)
         summary = gr.Markdown("", elem_id="cost-summary")
         plot = gr.LinePlot(
             x="questions",
@@ -95,6 +67,38 @@ def build_cost_tab(turns: gr.State, pipelines: Sequence[Pipeline], config: Confi
     return [update, inputs, [summary, plot]]
 
 
+def _price_inputs(config: Config) -> tuple[gr.Dropdown, gr.Number, gr.Number, gr.Number, gr.Number]:
+    """The preset, the token prices, the training machine's price and the plot's length."""
+    money = config.currency
+    with gr.Row():
+        preset = gr.Dropdown(
+            list(PRESETS), value=next(iter(PRESETS)), label="Price preset", elem_id="cost-preset"
+        )
+        price_in = gr.Number(
+            config.price_input_per_m,
+            label=f"Input, {money} per 1M tokens",
+            minimum=0,
+            elem_id="cost-in",
+        )
+        price_out = gr.Number(
+            config.price_output_per_m,
+            label=f"Output, {money} per 1M tokens",
+            minimum=0,
+            elem_id="cost-out",
+        )
+    with gr.Row():
+        hourly = gr.Number(
+            config.price_train_per_hour,
+            label=f"Training machine, {money} per hour",
+            minimum=0,
+            elem_id="cost-hourly",
+        )
+        questions = gr.Number(
+            10_000, precision=0, minimum=10, label="Questions to plot", elem_id="cost-questions"
+        )
+    return preset, price_in, price_out, hourly, questions
+
+
 def _usage(turns: list[Turn], config: Config) -> tuple[dict[str, Usage], str]:
     answers = [a for turn in turns for a in turn.answers.values()]
     usage = usage_of(answers)
@@ -114,6 +118,7 @@ def _figures(
     rate: float,
     questions: int,
 ) -> list[Any]:
+    """[the summary's Markdown, the plot's points] at these prices."""
     if not usage:
         return [
             "*No measured answers yet: ask a question in the Chat tab (or run an evaluation), "
@@ -122,13 +127,36 @@ def _figures(
         ]
     money = config.currency
     per_answer = {name: u.cost(price_in, price_out) for name, u in usage.items()}
-    run = read_run(config.adapter)
-    train_s = run.get("wall_s")
-    full = read_run(config.retrained_path)
-    full_s = full.get("wall_s")
-    one_off = {name: training_cost(train_s, rate) for name in usage if "lora" in name}
+    lora_run, full_run = read_run(config.adapter), read_run(config.retrained_path)
+    one_off = {
+        name: training_cost(lora_run.get("wall_s"), rate) for name in usage if "lora" in name
+    }
     if "retrained" in usage:
-        one_off["retrained"] = training_cost(full_s, rate)
+        one_off["retrained"] = training_cost(full_run.get("wall_s"), rate)
+    lines = [
+        _table(usage, per_answer, one_off, titles, money),
+        f"Token counts: means over {origin} (from the tokenizer).",
+    ]
+    if (extra := context_overhead(usage)) is not None:
+        lines.append(
+            f"**RAG context overhead:** {extra:.0f} prompt tokens per question "
+            f"({format_cost(price(extra, 0, price_in, 0) * 1000, money)} per 1,000 questions)."
+        )
+    lines += _training_lines(lora_run, full_run, rate, money)
+    n = None
+    if "rag" in per_answer and "lora" in per_answer:
+        n = break_even(per_answer, one_off, "lora", "rag")
+        lines.append(_verdict(n))
+    return ["\n\n".join(lines), pd.DataFrame(_points(per_answer, one_off, titles, questions, n))]
+
+
+def _table(
+    usage: dict[str, Usage],
+    per_answer: dict[str, float],
+    one_off: dict[str, float],
+    titles: dict[str, str],
+    money: str,
+) -> str:
     rows = [
         "| column | prompt tokens | completion tokens | per answer | per 1,000 | one-off |",
         "|---|---|---|---|---|---|",
@@ -140,34 +168,45 @@ def _figures(
             f"{format_cost(per_answer[name] * 1000, money)} | "
             f"{format_cost(one_off.get(name, 0.0), money)} |"
         )
-    lines = ["\n".join(rows), f"Token counts: means over {origin} (from the tokenizer)."]
-    if (extra := context_overhead(usage)) is not None:
+    return "\n".join(rows)
+
+
+def _training_lines(
+    lora_run: dict[str, Any], full_run: dict[str, Any], rate: float, money: str
+) -> list[str]:
+    """The measured one-off costs of training the adapter and retraining every weight."""
+    lines = []
+    if train_s := lora_run.get("wall_s"):
         lines.append(
-            f"**RAG context overhead:** {extra:.0f} prompt tokens per question "
-            f"({format_cost(price(extra, 0, price_in, 0) * 1000, money)} per 1,000 questions)."
+            f"**LoRA training:** {train_s / 60:.1f} min measured ({lora_run.get('hardware', '')})"
+            f" × {rate:g} {money}/h = {format_cost(training_cost(train_s, rate), money)}, once."
         )
-    if train_s:
+    if full_s := full_run.get("wall_s"):
+        size_mb = full_run.get("saved_bytes", 0) / 1e6
         lines.append(
-            f"**LoRA training:** {train_s / 60:.1f} min measured ({run.get('hardware', '')}) × "
-            f"{rate:g} {money}/h = {format_cost(training_cost(train_s, rate), money)}, once."
+            f"**Full retraining:** {full_s / 60:.1f} min measured "
+            f"({full_run.get('hardware', '')}) × {rate:g} {money}/h = "
+            f"{format_cost(training_cost(full_s, rate), money)}, once "
+            f"(and {size_mb:,.0f} MB of weights to keep per version)."
         )
-    if full_s:
-        lines.append(
-            f"**Full retraining:** {full_s / 60:.1f} min measured ({full.get('hardware', '')}) "
-            f"× {rate:g} {money}/h = {format_cost(training_cost(full_s, rate), money)}, once "
-            f"(and {full.get('saved_bytes', 0) / 1e6:,.0f} MB of weights to keep per version)."
-        )
-    n = None
-    if "rag" in per_answer and "lora" in per_answer:
-        n = break_even(per_answer, one_off, "lora", "rag")
-        lines.append(_verdict(n))
+    return lines
+
+
+def _points(
+    per_answer: dict[str, float],
+    one_off: dict[str, float],
+    titles: dict[str, str],
+    questions: int,
+    n: float | None,
+) -> list[dict[str, Any]]:
+    """Total cost per approach, with a vertical line at the break-even point `n`."""
     points = curve(per_answer, one_off, titles, questions)
-    if n is not None and 0 < n <= questions:  # a vertical line at the break-even point
+    if n is not None and 0 < n <= questions:
         top = max(p["total cost"] for p in points)
         points += [
             {"questions": round(n), "total cost": y, "approach": "break-even"} for y in (0, top)
         ]
-    return ["\n\n".join(lines), pd.DataFrame(points)]
+    return points
 
 
 def _verdict(n: float | None) -> str:

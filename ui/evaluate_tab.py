@@ -32,24 +32,7 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
     folders = config.eval_folders
     with gr.Tab("Evaluate"):
         gr.Markdown(INTRO)
-        with gr.Row():
-            upload = gr.File(
-                label="Question set (.jsonl, optional)", file_types=[".jsonl"], elem_id="eval-file"
-            )
-            with gr.Column():
-                corpus = gr.Dropdown(
-                    choices=[APP_DOCUMENTS, *folders],
-                    value=APP_DOCUMENTS,
-                    label="Documents",
-                    elem_id="eval-corpus",
-                )
-                limit = gr.Number(
-                    value=10,
-                    precision=0,
-                    minimum=0,
-                    elem_id="eval-limit",
-                    label="Questions per set (0 = all)",
-                )
+        upload, corpus, limit = _inputs(folders)
         with gr.Row():
             run = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
             stop = gr.Button("Stop", elem_id="eval-stop")
@@ -97,6 +80,29 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
             concurrency_id="evaluate",
         )
         stop.click(lambda session: job.halt(session or "") and None, owner, None, queue=False)
+
+
+def _inputs(folders: dict[str, Path]) -> tuple[gr.File, gr.Dropdown, gr.Number]:
+    """The question set, the documents to evaluate against and the questions per set."""
+    with gr.Row():
+        upload = gr.File(
+            label="Question set (.jsonl, optional)", file_types=[".jsonl"], elem_id="eval-file"
+        )
+        with gr.Column():
+            corpus = gr.Dropdown(
+                choices=[APP_DOCUMENTS, *folders],
+                value=APP_DOCUMENTS,
+                label="Documents",
+                elem_id="eval-corpus",
+            )
+            limit = gr.Number(
+                value=10,
+                precision=0,
+                minimum=0,
+                elem_id="eval-limit",
+                label="Questions per set (0 = all)",
+            )
+    return upload, corpus, limit
 
 
 def _folder(documents: str | None, folders: dict[str, Path]) -> Path | None:

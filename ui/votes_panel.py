@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -45,55 +46,73 @@ def build_votes(
         board = gr.Dataframe(headers=BOARD_HEADERS, interactive=False, elem_id="leaderboard")
         totals = gr.Markdown("", elem_id="vote-totals")
 
-    def after_answer(turns: list[Turn]) -> Any:
-        answered = list(turns[-1].answers) if turns else []
-        return gr.Radio(choices=_choices(answered, titles), value=None)
-
-    def cast(picked: str | None, turns: list[Turn], session: str | None) -> list[Any]:
-        unchanged = [gr.update(), gr.update(), session]
-        if not turns:
-            return [_say("Ask a question first."), turns, *unchanged]
-        last = turns[-1]
-        if last.vote is not None:
-            said = f"You already voted on this question: {_label(last.vote, titles)}."
-            return [_say(said), turns, *unchanged]
-        if picked not in last.answers and picked not in (TIE, ALL_BAD):
-            return [_say("Pick an answer (or Tie / All bad) first."), turns, *unchanged]
-        session = session or new_session_id()
-        store.record(last.question, picked, list(last.answers), session)
-        voted = [*turns[:-1], replace(last, vote=picked)]
-        return [
-            f"Thanks — vote recorded: {_label(picked, titles)}.",
-            voted,
-            *leaderboard(store, titles),
-            session,
-        ]
-
-    def exporting(turns: list[Turn], session: str | None) -> list[Any]:
-        if not turns:
-            said = _say("Nothing to export yet: ask a question first.")
-            return [said, gr.File(visible=False), session]
-        session = session or new_session_id()
-        # The folder is named by the server's own id for this session, never by a value the
-        # browser sends; `within` refuses any path that would leave the exports folder.
-        folder = within(config.data_path / EXPORTS, session)
-        paths = write_exports(turns, titles, config.currency, folder)
-        return [
-            f"Exported {len(turns)} questions.",
-            gr.File(value=[str(p) for p in paths], visible=True),
-            session,
-        ]
-
     for event in parts.answered:
-        event.then(after_answer, parts.turns, choice)
+        event.then(partial(_after_answer, titles), parts.turns, choice)
     vote.click(
-        cast,
+        partial(_cast, store, titles),
         [choice, parts.turns, parts.session],
         [status, parts.turns, board, totals, parts.session],
     )
-    export.click(exporting, [parts.turns, parts.session], [status, files, parts.session])
+    export.click(
+        partial(_export, config, titles),
+        [parts.turns, parts.session],
+        [status, files, parts.session],
+    )
     parts.clear.click(lambda: ["", gr.File(visible=False)], None, [status, files])
     return board, totals
+
+
+def _after_answer(titles: dict[str, str], turns: list[Turn]) -> Any:
+    """The vote offers the columns that answered the last question."""
+    answered = list(turns[-1].answers) if turns else []
+    return gr.Radio(choices=_choices(answered, titles), value=None)
+
+
+def _cast(
+    store: VoteStore,
+    titles: dict[str, str],
+    picked: str | None,
+    turns: list[Turn],
+    session: str | None,
+) -> list[Any]:
+    """Record one vote on the last question: [status, turns, board rows, totals, session]."""
+    unchanged = [gr.update(), gr.update(), session]
+    if not turns:
+        return [_say("Ask a question first."), turns, *unchanged]
+    last = turns[-1]
+    if last.vote is not None:
+        said = f"You already voted on this question: {_label(last.vote, titles)}."
+        return [_say(said), turns, *unchanged]
+    if picked not in last.answers and picked not in (TIE, ALL_BAD):
+        return [_say("Pick an answer (or Tie / All bad) first."), turns, *unchanged]
+    session = session or new_session_id()
+    store.record(last.question, picked, list(last.answers), session)
+    voted = [*turns[:-1], replace(last, vote=picked)]
+    return [
+        f"Thanks — vote recorded: {_label(picked, titles)}.",
+        voted,
+        *leaderboard(store, titles),
+        session,
+    ]
+
+
+def _export(
+    config: Config, titles: dict[str, str], turns: list[Turn], session: str | None
+) -> list[Any]:
+    """Write the conversation's files: [status, the file list, session]."""
+    if not turns:
+        said = _say("Nothing to export yet: ask a question first.")
+        return [said, gr.File(visible=False), session]
+    session = session or new_session_id()
+    # The folder is named by the server's own id for this session, never by a value the
+    # browser sends; `within` refuses any path that would leave the exports folder.
+    folder = within(config.data_path / EXPORTS, session)
+    paths = write_exports(turns, titles, config.currency, folder)
+    return [
+        f"Exported {len(turns)} questions.",
+        gr.File(value=[str(p) for p in paths], visible=True),
+        session,
+    ]
 
 
 def leaderboard(store: VoteStore, titles: dict[str, str]) -> list[Any]:
