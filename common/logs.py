@@ -11,16 +11,16 @@ def setup(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def tqdm_progress(desc: str = "indexing corpus") -> Callable[[int, int], None]:
-    """A progress callback `(done, total)` that draws a terminal progress bar while chunks are
-    embedded."""
+def tqdm_progress(desc: str = "indexing corpus", unit: str = "chunk") -> Callable[[int, int], None]:
+    """A progress callback `(done, total)` that draws a terminal progress bar (by default while
+    chunks are embedded); the bar closes when done reaches total."""
     from tqdm.auto import tqdm
 
     bar: dict[str, tqdm] = {}
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="chunk")
+            bar["bar"] = tqdm(total=total, desc=desc, unit=unit)
         bar["bar"].update(done - bar["bar"].n)
         if done >= total:
             bar.pop("bar").close()

@@ -28,7 +28,7 @@ log = logging.getLogger("evaluate")
 
 def main(argv: list[str] | None = None) -> None:
     setup()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--questions", action="append", help=f"JSONL file(s); default {list(DEFAULT_SETS)}"
     )
@@ -48,17 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     resources = Resources(config, progress=tqdm_progress())
     resources.warm_up()
     pipelines = build_pipelines(resources, args.pipelines.split(","))
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(items) * len(pipelines), desc="evaluating", unit="answer")
-    summary, paths = run_and_write(
-        pipelines,
-        items,
-        config,
-        Path(args.out) if args.out else None,
-        progress=lambda done, total: bar.update(done - bar.n),
-    )
-    bar.close()
+    out = Path(args.out) if args.out else None
+    progress = tqdm_progress("evaluating", "answer")
+    summary, paths = run_and_write(pipelines, items, config, out, progress=progress)
     log.info("results:\n%s", summary_table(summary))
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from common.config import Config
+from common.config import REPO_ROOT, Config
 from tests.ui_helpers import fill_and_leave, served
 
 pytestmark = pytest.mark.browser
@@ -66,11 +69,7 @@ def test_evaluation_report_opens_in_chromium(page, fake_pipelines, tmp_path):
 
 
 @pytest.mark.model
-def test_real_evaluation_writes_all_outputs_and_its_report_opens(
-    page, resources, tmp_path, monkeypatch
-):
-    from scripts import evaluate as command
-
+def test_real_evaluation_writes_all_outputs_and_its_report_opens(page, resources, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         json.dumps(
@@ -85,10 +84,23 @@ def test_real_evaluation_writes_all_outputs_and_its_report_opens(
         + json.dumps({"id": "ceo", "question": "Who is the CEO of Tessaline?", "answers": []})
         + "\n"
     )
-    monkeypatch.setenv("APP_DATA_DIR", resources.config.data_dir)
-    monkeypatch.setenv("APP_MAX_NEW_TOKENS", "32")
     out = tmp_path / "run"
-    command.main(["--questions", str(questions), "--out", str(out)])
+    env = {**os.environ, "APP_DATA_DIR": resources.config.data_dir, "APP_MAX_NEW_TOKENS": "32"}
+    subprocess.run(  # the command as a user runs it
+        [
+            sys.executable,
+            "-m",
+            "scripts.evaluate",
+            "--questions",
+            str(questions),
+            "--out",
+            str(out),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["pipelines"]) == {"base", "rag", "lora"}
     assert summary["pipelines"]["rag"]["recall_at_k"] == 1.0

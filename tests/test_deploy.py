@@ -10,8 +10,9 @@ import threading
 
 import yaml
 
+from benchmarks.apps import free_port
 from common.config import REPO_ROOT
-from scripts.check_dockerfile import free_port, instructions, stages
+from deploy.dockerfile import instructions, stages
 
 DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text()
 COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
