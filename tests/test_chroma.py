@@ -18,7 +18,7 @@ from common.config import Config
 from common.errors import ConfigError, PipelineError
 from documents.embeddings import LocalEmbeddings
 from documents.index import open_index
-from tests.test_index_real import DOCS
+from tests.test_index import DOCS
 
 NOTICE = "How long is the notice period to end the lease?"
 
