@@ -37,6 +37,18 @@ _WHAT_TO_UPLOAD = "upload PDF, Markdown, text or HTML"
 _DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
 
 
+def accepted_files(paths: list[str]) -> list[Path]:
+    """The files named, with folders replaced by the files of an accepted type inside them."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in ACCEPTED)
+        else:
+            found.append(path)
+    return found
+
+
 def safe_name(original: str) -> str:
     """A name to store the upload under: base name only, [A-Za-z0-9._-], at most 100 characters,
     accepted extension in lower case. Raises DocumentError if nothing usable is left."""

@@ -114,6 +114,19 @@ class Documents:
             return Change(path, "replaced")
         return Change(path, "added", upload_path(name) if taken else None)
 
+    def add_files(self, paths: list[Path]) -> tuple[list[Change], list[str]]:
+        """Store each file as the operator adds it (one of the same name is replaced): the
+        changes made, and why each refused file was refused."""
+        changes, refusals = [], []
+        for path in paths:
+            try:
+                if not path.is_file():
+                    raise DocumentError(f"{path}: no such file")
+                changes.append(self.add(path, replace=True))
+            except DocumentError as exc:
+                refusals.append(str(exc))
+        return changes, refusals
+
     def save(self, path: str, text: str) -> Change:
         """Store an edited version of a document (for a corpus document: an own copy)."""
         text = (text if isinstance(text, str) else "").replace("\r\n", "\n").strip() + "\n"

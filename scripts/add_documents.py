@@ -13,57 +13,38 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from common.config import Config
 from common.errors import DocumentError
 from common.logs import setup, tqdm_progress
-from documents.loaders import ACCEPTED
-from documents.store import Documents
+from documents.loaders import accepted_files
 from pipelines.resources import Resources
 
 log = logging.getLogger("add_documents")
 
 
-def expand(paths: list[str]) -> list[Path]:
-    """The files named, with folders replaced by the accepted files inside them."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in ACCEPTED)
-        else:
-            found.append(path)
-    return found
-
-
-def add(documents: Documents, paths: list[Path]) -> int:
-    """Store each file; returns how many were refused (each refusal is logged with its reason)."""
-    refused = 0
-    for path in paths:
-        try:
-            if not path.is_file():
-                raise DocumentError(f"{path}: no such file")
-            change = documents.add(path, replace=True)  # the operator adds: same name replaces
-        except DocumentError as exc:
-            refused += 1
-            log.error("refused: %s", exc)
-            continue
-        log.info("%s %s", change.action, change.path)
-    return refused
-
-
 def main(argv: list[str] | None = None) -> None:
     setup()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", help="files or folders to add")
-    parser.add_argument("--remove", nargs="+", default=[], metavar="DOCUMENT")
+    parser.add_argument(
+        "--remove",
+        nargs="+",
+        default=[],
+        metavar="DOCUMENT",
+        help="remove documents by their path in the index, e.g. uploads/price-list.md",
+    )
     parser.add_argument("--list", action="store_true", help="list the indexed documents")
     args = parser.parse_args(argv)
     if not (args.paths or args.remove or args.list):
         parser.error("name files to add, --remove DOCUMENT or --list")
     resources = Resources(Config.from_env(), progress=tqdm_progress())
-    failures = add(resources.documents, expand(args.paths))
+    changes, refusals = resources.documents.add_files(accepted_files(args.paths))
+    for change in changes:
+        log.info("%s %s", change.action, change.path)
+    for refusal in refusals:
+        log.error("refused: %s", refusal)
+    failures = len(refusals)
     for name in args.remove:
         try:
             log.info("%s %s", resources.documents.remove(name).action, name)

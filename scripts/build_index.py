@@ -21,8 +21,12 @@ log = logging.getLogger("build_index")
 
 def main(argv: list[str] | None = None) -> None:
     setup()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="store_true", help="also load (and cache) the model")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--model",
+        action="store_true",
+        help="also load the model once, so a .gguf model is converted and cached",
+    )
     args = parser.parse_args(argv)
     resources = Resources(Config.from_env(), progress=tqdm_progress())
     index = resources.index()

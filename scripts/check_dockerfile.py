@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="replace the --index-url of the Dockerfile's pip commands ('' = drop it)",
     )
-    parser.add_argument("--questions", type=int, default=3, help="test questions to answer")
+    parser.add_argument(
+        "--questions",
+        type=int,
+        default=3,
+        help="test questions every column answers once healthy (0 = none)",
+    )
     args = parser.parse_args(argv)
     timings = check_image(args.work, args.torch_index_url, args.questions)
     print("\n| step | seconds |\n|---|---|")
