@@ -7,40 +7,25 @@ base model (no adapter) answers correctly, so a drop after fine-tuning is forget
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from common.config import Config
 from common.logs import setup
-from common.threads import on_all_cores
-from evaluation.batched import greedy_answers
-from evaluation.metrics import contains
-from serving.local_engine import torch_engine
-from serving.model import load_model
-from training.qa import read_jsonl, write_jsonl
-
-log = logging.getLogger("build_general")
+from training.general import CANDIDATES, GENERAL, build_general
 
 
 def main(argv: list[str] | None = None) -> None:
     setup()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", default="data/general/candidates.jsonl")
-    parser.add_argument("--out", default="data/qa/general.jsonl")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--candidates", default=CANDIDATES, help="questions and accepted answers (JSONL)"
+    )
+    parser.add_argument("--out", default=GENERAL, help="where the kept questions go (JSONL)")
     args = parser.parse_args(argv)
-    candidates = read_jsonl(Path(args.candidates))
-    model, tokenizer = load_model(Config.from_env())
-    engine = torch_engine(model, tokenizer, "the base model is measured without adapter")
-    questions = [c["question"] for c in candidates]
-    answers = on_all_cores(lambda: greedy_answers(engine, questions, use_adapter=False))
-    kept = []
-    for candidate, answer in zip(candidates, answers, strict=True):
-        if contains(answer, candidate["answers"]):
-            kept.append(candidate)
-        else:
-            log.info("dropped (base model wrong): %s -> %r", candidate["question"], answer)
-    write_jsonl(Path(args.out), kept)
-    log.info("kept %d of %d questions the base model answers correctly", len(kept), len(candidates))
+    build_general(Path(args.candidates), Path(args.out), Config.from_env())
 
 
 if __name__ == "__main__":

@@ -5,216 +5,26 @@
     python -m scripts.refresh --reset 1     # serve the configured APP_ADAPTER again
 
 Fact seeds whose evidence changed are re-anchored in the new text (training/refresh.py); the
-weights the app serves continue training on those facts plus a replay sample of unchanged ones.
-The result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or retrained/refresh-<time>/) with its
-card, and becomes what the app serves (a running app switches to it when started from its
-Documents tab; otherwise at its next start). Progress is written to
+weights the app serves continue training on those facts plus a replay sample of unchanged ones
+(training/update.py). The result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or
+retrained/refresh-<time>/) with its card, and becomes what the app serves (a running app switches
+to it when started from its Documents tab; otherwise at its next start). Progress is written to
 APP_DATA_DIR/training/progress.json.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
 from common.config import Config
 from common.logs import setup
-from common.threads import on_all_cores
-from documents.store import Documents
 from scripts.cli import parse_dataclass
-from serving.weights import (
-    REFRESHABLE,
-    active_config,
-    configured_folder,
-    prune_superseded,
-    reset_active,
-    write_active,
-)
-from training.progress import ProgressFile
-from training.qa import load_facts, read_jsonl, write_jsonl
-from training.refresh import Refresh, incremental_splits, refresh_facts
-
-log = logging.getLogger("refresh_lora")
-FIELDS = {"lora": "adapter", "full": "retrained"}  # the config field each method refreshes
-
-
-@dataclass
-class RefreshArgs:
-    method: str = "lora"  # lora = the LoRA adapter; full = the Retrained column's weights
-    epochs: int = 3
-    learning_rate: float = 0.0  # 0 = half the method's default (LoRA 1e-3, full 1e-4)
-    replay: int = 96  # unchanged training questions mixed in against forgetting
-    repeat: int = 4  # times each changed fact's phrasings appear per epoch
-    retained: int = 40  # old test questions scored before and after (forgetting)
-    seed: int = 13
-    max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
-    facts_dir: str = "data/facts"
-    old_train: str = "data/qa/train.jsonl"
-    old_test: str = "data/qa/test.jsonl"
-    reset: int = 0  # 1 = forget refreshed weights of --method: serve the configured ones again
-    progress: str = ""  # the JSON progress file; empty = APP_DATA_DIR/training/progress.json
-
-    def __post_init__(self) -> None:
-        if self.method not in FIELDS:
-            raise ValueError(f"--method {self.method!r}: choose one of {', '.join(FIELDS)}")
-
-
-class NothingToLearn(RuntimeError):
-    """No fact changed in a way training can follow; the message says what was found."""
+from training.update import RefreshArgs, run_command
 
 
 def main(argv: list[str] | None = None) -> None:
     setup()
-    args = parse_dataclass(RefreshArgs, __doc__.splitlines()[0], argv)
-    config = Config.from_env()
-    field = FIELDS[args.method]
-    if args.reset:
-        reset_active(config, field)
-        log.info("the app serves %s again (from its next start)", configured_folder(config, field))
-        return
-    progress = ProgressFile(
-        Path(args.progress) if args.progress else config.data_path / "training" / "progress.json"
-    )
-    try:
-        out = on_all_cores(lambda: run(args, config, progress))
-    except NothingToLearn as exc:
-        progress.finish(error=str(exc))
-        log.error("%s", exc)
-        raise SystemExit(1) from None
-    except Exception as exc:
-        progress.finish(error=f"training failed: {exc}")
-        raise
-    progress.finish(adapter=str(out))
-    log.info("refreshed adapter: %s", out)
-
-
-def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
-    """Train the served weights on what changed; returns the new folder, which is then served
-    in place of the configured APP_ADAPTER (or APP_RETRAINED)."""
-    config = active_config(configured)  # the weights served now: a refresh builds on them
-    current = _current(args, config)
-    progress.update("checking the fact seeds against the documents", 0, 0)
-    files = Documents(config).files()
-    refresh = refresh_facts(load_facts(Path(args.facts_dir)), {f.path: f.text for f in files})
-    for fact, reason in refresh.dropped:
-        log.warning("fact %s left out: %s", fact["id"], reason)
-    if not refresh.updated:
-        raise NothingToLearn(
-            f"No fact seed changed in a way training can follow ({len(refresh.kept)} unchanged, "
-            f"{len(refresh.dropped)} no longer found). New documents need fact seeds in "
-            f"{args.facts_dir} before an adapter can learn them."
-        )
-    log.info(
-        "%d facts changed: %s",
-        len(refresh.updated),
-        "; ".join(f"{f['id']}: {f['previous_answer']} -> {f['answer']}" for f in refresh.updated),
-    )
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    work = config.data_path / "training" / stamp
-    for split, rows in incremental_splits(
-        refresh, read_jsonl(Path(args.old_train)), args.replay, args.repeat, args.seed
-    ).items():
-        write_jsonl(work / f"{split}.jsonl", rows)
-    out = _train(args, config, current, work, stamp, progress)
-    _record(current, out, refresh, args.replay)
-    write_active(config, out, configured, FIELDS[args.method])
-    prune_superseded(config, FIELDS[args.method], out)
-    return out
-
-
-def _current(args: RefreshArgs, config: Config) -> str:
-    """The folder of the weights served now, which the update starts from."""
-    from serving.retrained_weights import missing_weights
-
-    if args.method == "lora":
-        return config.adapter
-    if error := missing_weights(config.retrained_path):
-        raise NothingToLearn(f"Nothing to update: {error}")
-    return str(config.retrained_path)
-
-
-def _train(
-    args: RefreshArgs,
-    config: Config,
-    current: str,
-    work: Path,
-    stamp: str,
-    progress: ProgressFile,
-) -> Path:
-    from serving.model import load_model
-    from training.card import base_model_id, write_card
-    from training.methods import LEARNING_RATES
-    from training.trainer import TrainArgs, train
-
-    progress.update("loading the model", 0, 0)
-    model, tokenizer = load_model(config, dtype="float32")
-    train_args = TrainArgs(
-        method=args.method,
-        name=f"refresh-{stamp}",
-        data_dir=str(work),
-        output_root=str(config.data_path / REFRESHABLE[FIELDS[args.method]][0]),
-        learning_rate=args.learning_rate or LEARNING_RATES[args.method] / 2,
-        epochs=args.epochs,
-        patience=args.epochs,  # few, small epochs: keep the best of all of them
-        seed=args.seed,
-        evaluate=0,
-        max_steps=args.max_steps,
-        init_from=current,
-    )
-    result = train(
-        train_args,
-        model,
-        tokenizer,
-        base_model_id(config),
-        on_step=lambda step, total: progress.update("training", step, total),
-    )
-    progress.update("scoring new and old facts", 0, 0)
-    del model  # full retraining changed it in place; scoring reloads from disk
-    evaluation = _evaluate(args, config, current, result.output_dir, work)
-    write_card(train_args, result, config, evaluation)
-    return result.output_dir
-
-
-def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work: Path) -> dict:
-    """New facts (phrasing 4) and a sample of the old test set, before and after the update."""
-    from evaluation.batched import greedy_answers, score, trained_engine
-
-    sets = {
-        "new": read_jsonl(work / "test.jsonl"),
-        "old": read_jsonl(Path(args.old_test))[: args.retained],
-    }
-    scores: dict[str, dict] = {}
-    for label, folder in (("before", before), ("after", str(after))):
-        engine, use_adapter = trained_engine(args.method, config, folder)
-        scores[label] = {
-            name: score(
-                greedy_answers(engine, [i["question"] for i in items], use_adapter=use_adapter),
-                items,
-            )
-            for name, items in sets.items()
-        }
-        engine.close()
-    return {"incremental": scores}
-
-
-def _record(current: str, out: Path, refresh: Refresh, replay: int) -> None:
-    """Add what changed to the run record the card wrote."""
-    import json
-
-    path = out / "run.json"
-    run = json.loads(path.read_text())
-    run["refresh"] = {
-        "from": current,
-        "updated": [
-            {"id": f["id"], "before": f["previous_answer"], "after": f["answer"]}
-            for f in refresh.updated
-        ],
-        "dropped": [{"id": f["id"], "reason": reason} for f, reason in refresh.dropped],
-        "replay": replay,
-    }
-    path.write_text(json.dumps(run, indent=2))
+    args = parse_dataclass(RefreshArgs, __doc__.split("\n\n")[0], argv)
+    if status := run_command(args, Config.from_env()):
+        raise SystemExit(status)
 
 
 if __name__ == "__main__":

@@ -4,20 +4,23 @@ side-by-side table, and the Retrained column before its weights exist. No model 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import re
+import subprocess
+import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
-from common.config import Config
+from common.config import REPO_ROOT, Config
 from common.errors import PipelineError
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from scripts.refresh import RefreshArgs
-from scripts.train_lora import with_outputs
 from serving.weights import active_config, reset_active, write_active
 from training.compare import MISSING, comparison_table
 from training.trainer import TrainArgs
+from training.update import RefreshArgs
+from training.workflow import with_outputs
 
 
 def test_the_method_picks_its_own_learning_rate_and_unknown_methods_are_refused():
@@ -28,6 +31,29 @@ def test_the_method_picks_its_own_learning_rate_and_unknown_methods_are_refused(
         TrainArgs(method="qlora")
     with pytest.raises(ValueError, match="choose one of lora, full"):
         RefreshArgs(method="distil")
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "opening"),
+    [
+        ("scripts.train_lora", TrainArgs, "and write the model card."),
+        ("scripts.refresh", RefreshArgs, "by an incremental training run."),
+    ],
+)
+def test_every_flag_of_the_training_commands_says_what_it_means(command, args, opening):
+    shown = subprocess.run(
+        [sys.executable, "-m", command, "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = " ".join(shown.split())
+    assert opening in text.split("options:")[0]  # the docstring's whole first paragraph
+    for field in fields(args):
+        flag = "--" + field.name.replace("_", "-")
+        found = re.search(rf" {flag} [A-Z0-9_]+ (.*?)\(default: ", text.split("options:")[1])
+        assert found and len(found.group(1).split()) >= 3, f"{flag} has no meaning in --help"
 
 
 def test_full_weights_go_to_the_data_folder_and_lora_to_the_repository(tmp_path):

@@ -14,14 +14,14 @@ from documents.store import Documents
 from pipelines.generation import chat
 from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
-from scripts.refresh import RefreshArgs, run
 from serving.model import load_model
 from serving.weights import active_config
-from tests.test_training import ITEMS  # the tiny made-up facts both methods learn
+from tests.test_trainer_real import ITEMS  # the tiny made-up facts both methods learn
 from training.progress import ProgressFile
 from training.qa import write_jsonl
 from training.runs import read_run
 from training.trainer import TrainArgs, TrainResult, train
+from training.update import RefreshArgs, run
 
 pytestmark = pytest.mark.model
 

@@ -8,8 +8,9 @@ import pytest
 
 from serving.local_engine import load_engine
 from serving.model import load_model
+from training.batches import encode
 from training.qa import write_jsonl
-from training.trainer import TrainArgs, encode, train
+from training.trainer import TrainArgs, train
 
 pytestmark = pytest.mark.model
 

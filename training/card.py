@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.commands import TRAIN_FULL
 from common.config import Config, default_model
-from documents.chunks import corpus_hash
+from documents.chunks import CorpusFile, corpus_hash
 from documents.store import Documents
+from training.qa import QA_DIR
 from training.runs import document_hashes, read_run
 from training.trainer import TrainArgs, TrainResult
 
@@ -149,7 +151,37 @@ def write_card(
     out.mkdir(parents=True, exist_ok=True)
     (out / "loss_curve.svg").write_text(loss_curve_svg(result.log_rows))
     files = Documents(config).files()  # what the app serves now, own edits included
-    run = {
+    run = _run_record(args, result, config, files, evaluation)
+    (out / "run.json").write_text(json.dumps(run, indent=2))
+    params = "\n".join(f"| {k} | {v} |" for k, v in vars(args).items())
+    card = out / "README.md"
+    card.write_text(
+        f"""{_header(args, result, config, run, len(files))}
+
+{_training_markdown(args, result)}
+
+{_evaluation_markdown(evaluation)}
+
+{_comparison(args, config, out, run)}
+## Hyper-parameters
+| name | value |
+|---|---|
+{params}
+"""
+    )
+    return card
+
+
+def _run_record(
+    args: TrainArgs,
+    result: TrainResult,
+    config: Config,
+    files: list[CorpusFile],
+    evaluation: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What run.json records: when, on which documents and hardware, at what cost, with what
+    result (training/runs.py reads it back)."""
+    return {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus_hash": corpus_hash(files),
         "documents": document_hashes(files),
@@ -166,32 +198,42 @@ def write_card(
         "args": vars(args),
         "evaluation": evaluation or {},
     }
-    (out / "run.json").write_text(json.dumps(run, indent=2))
-    table = "\n".join(
-        f"| {r['epoch']} | {r['step']} | {r['train_loss']:.4f} | {r['val_loss']:.4f} "
-        f"| {r['elapsed_s']:.0f} |"
-        for r in result.log_rows
-    )
-    params = "\n".join(f"| {k} | {v} |" for k, v in vars(args).items())
+
+
+def _header(
+    args: TrainArgs, result: TrainResult, config: Config, run: dict[str, Any], documents: int
+) -> str:
+    """The front matter the Hub reads, then what was trained, how, where and at what cost."""
     what = WHAT[args.method].format(base=run["base_model"])
-    card = out / "README.md"
-    card.write_text(
-        f"""---
+    return f"""---
 library_name: {"peft" if args.method == "lora" else "transformers"}
 base_model: {base_model_id(config)}
 license: apache-2.0
 ---
 # {args.name}
 
-{what}, trained by `python -m scripts.train_lora --method {args.method}` on question/answer
-pairs about the documents in `corpus/` (see `data/qa/`). Trained {run["trained_at"]} on
+{what}, trained by `{_train_command(args.method)}` on question/answer
+pairs about the documents in `corpus/` (see `{QA_DIR}/`). Trained {run["trained_at"]} on
 {run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters;
 peak memory of the training process {result.peak_rss_mb:,.0f} MB; weights on disk
 {result.saved_bytes / 1e6:,.1f} MB.
 
-Corpus snapshot (content hash): `{run["corpus_hash"]}` ({len(files)} documents)
+Corpus snapshot (content hash): `{run["corpus_hash"]}` ({documents} documents)"""
 
-## Data
+
+def _train_command(method: str) -> str:
+    """The command that trains by `method` (common/commands.py writes the full one)."""
+    return TRAIN_FULL.replace("--method full", f"--method {method}")
+
+
+def _training_markdown(args: TrainArgs, result: TrainResult) -> str:
+    """The data sizes, the early stopping, and the loss per epoch."""
+    losses = "\n".join(
+        f"| {r['epoch']} | {r['step']} | {r['train_loss']:.4f} | {r['val_loss']:.4f} "
+        f"| {r['elapsed_s']:.0f} |"
+        for r in result.log_rows
+    )
+    return f"""## Data
 | split | examples |
 |---|---|
 | train | {result.sizes.get("train")} |
@@ -206,15 +248,4 @@ training stops after {args.patience} epochs without improvement.
 
 | epoch | step | train loss | validation loss | elapsed s |
 |---|---|---|---|---|
-{table}
-
-{_evaluation_markdown(evaluation)}
-
-{_comparison(args, config, out, run)}
-## Hyper-parameters
-| name | value |
-|---|---|
-{params}
-"""
-    )
-    return card
+{losses}"""

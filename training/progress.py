@@ -8,10 +8,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.config import Config
 from common.files import read_json_object, replace_atomically
 
 
+def training_dir(config: Config) -> Path:
+    """APP_DATA_DIR/training: the progress file, the runs' log and the incremental data."""
+    return config.data_path / "training"
+
+
+def progress_path(config: Config) -> Path:
+    """Where a training run the app starts writes its progress (the app reads it there)."""
+    return training_dir(config) / "progress.json"
+
+
 class ProgressFile:
+    """The phase and step of one run; then its outcome: the new weights' folder or an error."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.started = time.time()

@@ -15,6 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SPLITS = ("train", "validation", "test")
+FACTS_DIR = "data/facts"  # the fact seeds, one JSONL file per document
+QA_DIR = "data/qa"  # the built splits, plus general.jsonl (the forgetting check)
+SEED = 13  # every split, replay sample and training run is seeded with it
+HELD_OUT = 120  # facts in each held-out split (validation, test)
+HEADING = re.compile(r"^#{2,4}\s+(.+)$", re.M)  # a section heading a fact may name
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,11 @@ class QAItem:
 
 class FactError(ValueError):
     """A fact seed does not match the corpus; the message says which and why."""
+
+
+def split_file(folder: str | Path, split: str) -> Path:
+    """Where a split (train, validation, test, general) lives in a data folder."""
+    return Path(folder) / f"{split}.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -63,7 +73,7 @@ def verify_fact(fact: dict, corpus_dir: Path) -> None:
         raise FactError(f"{fact['id']}: evidence not found verbatim in {fact['doc']}")
     if fact["answer"] not in fact["evidence"]:
         raise FactError(f"{fact['id']}: answer {fact['answer']!r} is not inside its evidence")
-    headings = {m.group(1).strip() for m in re.finditer(r"^#{2,4}\s+(.+)$", text, re.M)}
+    headings = {m.group(1).strip() for m in HEADING.finditer(text)}
     if fact["section"] not in headings:
         raise FactError(f"{fact['id']}: no section {fact['section']!r} in {fact['doc']}")
     questions = fact["questions"]
@@ -71,7 +81,8 @@ def verify_fact(fact: dict, corpus_dir: Path) -> None:
         raise FactError(f"{fact['id']}: needs four distinct questions")
 
 
-def _item(fact: dict, phrasing: int) -> QAItem:
+def phrasing_item(fact: dict, phrasing: int) -> QAItem:
+    """The QA item of one of the fact's four phrasings (0-3)."""
     return QAItem(
         id=f"{fact['id']}/q{phrasing + 1}",
         question=fact["questions"][phrasing],
@@ -82,7 +93,7 @@ def _item(fact: dict, phrasing: int) -> QAItem:
     )
 
 
-def split_facts(facts: list[dict], held_out: int, seed: int = 13) -> dict[str, list[QAItem]]:
+def split_facts(facts: list[dict], held_out: int, seed: int = SEED) -> dict[str, list[QAItem]]:
     """Train on phrasings 1-2 of all facts; validate on phrasing 3 and test on phrasing 4 of
     two disjoint seeded subsets of `held_out` facts each (fewer if there are not enough facts)."""
     order = list(range(len(facts)))
@@ -90,9 +101,9 @@ def split_facts(facts: list[dict], held_out: int, seed: int = 13) -> dict[str, l
     size = min(held_out, len(facts) // 2)
     validation_facts, test_facts = order[:size], order[size : 2 * size]
     return {
-        "train": [_item(f, p) for f in facts for p in (0, 1)],
-        "validation": [_item(facts[i], 2) for i in sorted(validation_facts)],
-        "test": [_item(facts[i], 3) for i in sorted(test_facts)],
+        "train": [phrasing_item(f, p) for f in facts for p in (0, 1)],
+        "validation": [phrasing_item(facts[i], 2) for i in sorted(validation_facts)],
+        "test": [phrasing_item(facts[i], 3) for i in sorted(test_facts)],
     }
 
 
@@ -100,8 +111,8 @@ def build_dataset(
     facts_dir: Path,
     corpus_dir: Path,
     out_dir: Path,
-    held_out: int = 120,
-    seed: int = 13,
+    held_out: int = HELD_OUT,
+    seed: int = SEED,
 ) -> dict[str, int]:
     """Verify every fact seed, then write train/validation/test JSONL files; returns sizes."""
     facts = load_facts(facts_dir)
@@ -109,6 +120,6 @@ def build_dataset(
         verify_fact(fact, corpus_dir)
     splits = split_facts(facts, held_out, seed)
     return {
-        name: write_jsonl(out_dir / f"{name}.jsonl", (asdict(i) for i in items))
+        name: write_jsonl(split_file(out_dir, name), (asdict(i) for i in items))
         for name, items in splits.items()
     }

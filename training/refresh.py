@@ -14,10 +14,13 @@ from __future__ import annotations
 import difflib
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from training.qa import HEADING, SEED, phrasing_item
+
+REPLAY = 96  # unchanged training questions mixed into an update, against forgetting
+REPEAT = 4  # times each changed fact's training phrasings appear in an update's data
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
-_HEADING = re.compile(r"^#{2,4}\s+(.+)$", re.M)
 
 
 @dataclass
@@ -98,12 +101,16 @@ def _realign(old: str, answer: str, sentence: str) -> tuple[str, str] | None:
 
 def _section_of(text: str, sentence: str) -> str | None:
     position = text.find(sentence)
-    headings = [m for m in _HEADING.finditer(text) if m.start() < position]
+    headings = [m for m in HEADING.finditer(text) if m.start() < position]
     return headings[-1].group(1).strip() if headings else None
 
 
 def incremental_splits(
-    refresh: Refresh, old_train: list[dict], replay: int = 96, repeat: int = 4, seed: int = 13
+    refresh: Refresh,
+    old_train: list[dict],
+    replay: int = REPLAY,
+    repeat: int = REPEAT,
+    seed: int = SEED,
 ) -> dict[str, list[dict]]:
     """Train on the changed facts (phrasings 1-2, repeated) plus a replay sample of unchanged
     training questions, so the update does not wipe out what the adapter knew; validate on
@@ -121,11 +128,4 @@ def incremental_splits(
 
 
 def _qa(fact: dict, phrasing: int) -> dict:
-    return {
-        "id": f"{fact['id']}/q{phrasing + 1}",
-        "question": fact["questions"][phrasing],
-        "answers": [fact["answer"]],
-        "source": fact["doc"],
-        "section": fact["section"],
-        "evidence": fact["evidence"],
-    }
+    return asdict(phrasing_item(fact, phrasing))
