@@ -1,5 +1,6 @@
 """The OpenAI engine against scripted HTTP replies, for what the real server in
-test_openai_engine_real.py does not do: stream `usage` (vLLM does) and answer 404 for a model name."""
+test_openai_engine_real.py does not do: stream `usage` (vLLM does) and answer 404 for a model
+name."""
 
 from __future__ import annotations
 
