@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.commands import TRAIN
 from common.config import Config
 from common.errors import PipelineError
 from common.messages import Message
@@ -145,7 +146,7 @@ def check_adapter(path: Path) -> str | None:
         log.warning("no LoRA adapter at %s", path)
         return (
             f"No LoRA adapter in {path.name} (APP_ADAPTER). Train one with "
-            "`python -m scripts.train_lora` or point APP_ADAPTER to an adapter folder."
+            f"`{TRAIN}` or point APP_ADAPTER to an adapter folder."
         )
     if not (path / "adapter_model.safetensors").is_file():
         # PEFT would fall back to adapter_model.bin, a pickle: loading one can run any code.

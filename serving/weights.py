@@ -15,6 +15,7 @@ from serving.cache import RETRAINED_PREFIX, models_dir
 
 log = logging.getLogger(__name__)
 
+REFRESHED = "refresh-"  # the name of every refreshed copy begins so, then its time
 ACTIVE = "active.json"  # the refreshed weights the app serves instead of the configured ones
 # What a refresh can replace: config field -> (folder under APP_DATA_DIR, file every copy has).
 REFRESHABLE = {
@@ -60,7 +61,7 @@ def prune_superseded(config: Config, field: str, served: Path) -> list[Path]:
     import shutil
 
     folder = config.data_path / REFRESHABLE[field][0]
-    old = [p for p in folder.glob("refresh-*") if p.is_dir() and p != served]
+    old = [p for p in folder.glob(f"{REFRESHED}*") if p.is_dir() and p != served]
     # Where llama.cpp's conversions of them are (serving/cache.py names them).
     converted, prefix = {
         "adapter": (folder, ""),
@@ -68,7 +69,7 @@ def prune_superseded(config: Config, field: str, served: Path) -> list[Path]:
     }[field]
     conversions = [
         f
-        for f in converted.glob(f"{prefix}refresh-*.gguf")
+        for f in converted.glob(f"{prefix}{REFRESHED}*.gguf")
         if not f.name.startswith(f"{prefix}{served.name}-")
     ]
     for path in old:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common.commands import TRAIN_FULL
+from common.commands import TRAIN
 from common.config import Config, default_model
 from documents.chunks import CorpusFile, corpus_hash
 from documents.store import Documents
@@ -222,8 +222,8 @@ Corpus snapshot (content hash): `{run["corpus_hash"]}` ({documents} documents)""
 
 
 def _train_command(method: str) -> str:
-    """The command that trains by `method` (common/commands.py writes the full one)."""
-    return TRAIN_FULL.replace("--method full", f"--method {method}")
+    """The command that trains by `method`."""
+    return f"{TRAIN} --method {method}"
 
 
 def _training_markdown(args: TrainArgs, result: TrainResult) -> str:

@@ -20,6 +20,7 @@ from common.threads import on_all_cores
 from documents.store import Documents
 from serving.weights import (
     REFRESHABLE,
+    REFRESHED,
     active_config,
     configured_folder,
     prune_superseded,
@@ -158,7 +159,7 @@ def _train(
     model, tokenizer = load_model(config, dtype="float32")
     train_args = TrainArgs(
         method=args.method,
-        name=f"refresh-{stamp}",
+        name=f"{REFRESHED}{stamp}",
         data_dir=str(work),
         output_root=str(config.data_path / REFRESHABLE[FIELDS[args.method]][0]),
         learning_rate=args.learning_rate or LEARNING_RATES[args.method] / 2,

@@ -23,7 +23,8 @@ from common.commands import REFRESH, REFRESH_FULL, TRAIN_FULL
 from common.config import REPO_ROOT, Config
 from documents.store import Documents
 from serving.retrained_weights import missing_weights
-from training.progress import read_progress
+from training.progress import progress_path as training_progress_path
+from training.progress import read_progress, training_dir
 from training.runs import read_run, staleness
 from ui.jobs import Job, new_session_id
 from ui.notes import describe
@@ -100,7 +101,7 @@ def _run_in_background(
     library: RetrainTarget, command: list[str], serve: Callable[[str], None]
 ) -> Iterator[str]:
     """Run a training command as its own process, show its progress, then serve its output."""
-    progress_path = library.configured.data_path / "training" / "progress.json"
+    progress_path = training_progress_path(library.configured)
     process = _launch(library, progress_path, command)
     try:
         while process.poll() is None:
@@ -131,7 +132,7 @@ def _launch(library: RetrainTarget, progress_path: Path, command: list[str]) -> 
         "APP_CORPUS_DIR": config.corpus_dir,
         "APP_DATA_DIR": config.data_dir,
     }
-    output = (config.data_path / "training").joinpath("refresh.log")
+    output = training_dir(config) / "refresh.log"
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w") as handle:
         return subprocess.Popen(
