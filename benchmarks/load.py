@@ -4,13 +4,7 @@ API (the Chat tab's /answer_all endpoint, as a browser tab would), and what they
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.retrieval import percentile
-from common.config import REPO_ROOT
+from benchmarks.apps import API, start_app, stop_app
+from benchmarks.machine import memory_mb
 from common.messages import text_of
+from evaluation.metrics import percentile
 
 log = logging.getLogger(__name__)
 
-API = "/answer_all"
 ERROR_MARK = "**Error:**"  # how the Chat tab shows a column's error in its chat
 
 
@@ -36,6 +30,40 @@ class Outcome:
     question: str
     seconds: float
     error: str | None = None  # None: every shown column answered
+
+
+def load_test(
+    url: str,
+    questions: Sequence[str],
+    sessions: int,
+    per_session: int,
+    seconds: float,
+    auth: tuple[str, str] | None = None,
+    start: dict[str, str] | None = None,
+    app_log: Path | None = None,
+) -> dict[str, Any]:
+    """The load test's report: `run_sessions` against `url`, or, given `start` (the APP_*
+    variables), against an app started here (its output to `app_log`) whose memory is read."""
+    report: dict[str, Any] = {"sessions": sessions, "per_session": per_session}
+    process = None
+    if start is not None:
+        log.info("starting the app (its log: %s)", app_log)
+        started = time.perf_counter()
+        process, url = start_app(start, app_log)
+        report["ready_s"] = time.perf_counter() - started
+        report["ready_rss_mb"] = memory_mb(process.pid, "VmRSS:")
+    try:
+        log.info("%d sessions x %d questions against %s", sessions, per_session, url)
+        outcomes, wall_s = run_sessions(url, questions, sessions, per_session, seconds, auth)
+        if process is not None:
+            report["peak_rss_mb"] = memory_mb(process.pid, "VmHWM:")
+            report["end_rss_mb"] = memory_mb(process.pid, "VmRSS:")
+    finally:
+        if process is not None:
+            stop_app(process)
+    report |= summarize(outcomes, sessions * per_session, wall_s)
+    report["outcomes"] = [vars(o) for o in outcomes]
+    return report
 
 
 def run_sessions(
@@ -136,48 +164,12 @@ def summarize(outcomes: Sequence[Outcome], planned: int, wall_s: float) -> dict[
         "answered": len(good),
         "success_rate": len(good) / planned if planned else 0.0,
         "errors": dict(errors.most_common()),
-        "p50_s": statistics.median(good) if good else None,
-        "p95_s": percentile(good, 0.95) if good else None,
+        "p50_s": percentile(good, 50) if good else None,
+        "p95_s": percentile(good, 95) if good else None,
         "max_s": max(good) if good else None,
         "wall_s": wall_s,
         "answers_per_s": len(good) / wall_s if wall_s else 0.0,
     }
-
-
-def start_app(env: dict[str, str], log_path: Path, timeout_s: float = 300.0) -> tuple[Any, str]:
-    """Start `python app.py` on a free local port (its output to `log_path`) and wait until it
-    answers HTTP; the process and its URL. Raises if it exits or does not answer in time."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    environ = {**os.environ, **env, "APP_PORT": str(port), "APP_HOST": "127.0.0.1"}
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as out:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=REPO_ROOT, env=environ, stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.5)
-    stop_app(process)
-    raise TimeoutError(f"the app did not answer on {url} within {timeout_s:.0f} s")
-
-
-def stop_app(process: Any) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def table(report: dict[str, Any]) -> str:

@@ -3,12 +3,14 @@ speed against llama.cpp on the same weights, and agreement with the float32 refe
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.machine import in_fresh_process
 from evaluation.metrics import contains
 from serving.engine import ADAPTER, BASE
 from serving.local_engine import LocalEngine
@@ -74,14 +76,9 @@ def llama_cpp_decode(gguf: str, prompt: str, n: int, threads: int, runs: int = 3
     """llama.cpp's decode speed (tokens/s, best of `runs`) through its own Python API on the
     GGUF file, in a fresh process so that no other runtime's threads compete; None if
     llama-cpp-python is not installed."""
-    import importlib.util
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     if importlib.util.find_spec("llama_cpp") is None:
         return None
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_llama_cpp_decode, gguf, prompt, n, threads, runs).result()
+    return in_fresh_process(_llama_cpp_decode, gguf, prompt, n, threads, runs)
 
 
 def _llama_cpp_decode(gguf: str, prompt: str, n: int, threads: int, runs: int) -> float:

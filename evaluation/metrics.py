@@ -1,4 +1,5 @@
-"""SQuAD-style answer metrics: exact match, token F1, contains-gold, and abstention.
+"""SQuAD-style answer metrics: exact match, token F1, contains-gold, and abstention; and the
+one percentile that every latency figure (evaluation, benchmark, load test, sizing) uses.
 
 Normalisation: lower case, punctuation removed, the articles a/an/the removed, whitespace
 collapsed. Numbers written as words are *not* normalised ("seven" does not match "7"): gold
@@ -11,6 +12,8 @@ import re
 import string
 from collections import Counter
 from collections.abc import Sequence
+
+import numpy as np
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -67,3 +70,12 @@ def answer_scores(prediction: str, answers: Sequence[str]) -> tuple[float, float
 def abstained(prediction: str) -> bool:
     """Whether the answer declines ("The documents do not contain the answer", "I don't know")."""
     return bool(_ABSTAIN.search(prediction))
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0-100) by linear interpolation between the closest ranks: numpy's
+    default, the same as `statistics.quantiles(method="inclusive")`; p50 is the median.
+    Raises ValueError for no values."""
+    if len(values) == 0:
+        raise ValueError("a percentile of no values")
+    return float(np.percentile(values, p))

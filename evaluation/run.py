@@ -12,12 +12,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import mean, quantiles
+from statistics import mean
 from typing import Any
 
 from common.config import REPO_ROOT
 from common.errors import PipelineError
-from evaluation.metrics import abstained, answer_scores, contains
+from evaluation.metrics import abstained, answer_scores, contains, percentile
 from pipelines.core import Answer, Pipeline
 
 log = logging.getLogger(__name__)
@@ -153,12 +153,8 @@ def evaluate(
     return records
 
 
-def _pct(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return quantiles(values, n=100, method="inclusive")[q - 1]
+def _pct(values: list[float], p: int) -> float | None:
+    return percentile(values, p) if values else None
 
 
 def _avg(values: list[float]) -> float | None:

@@ -1,12 +1,15 @@
-"""The load test's sessions against the app with fake pipelines: counting, errors, time limit."""
+"""The load test's sessions against the app with fake pipelines: counting, errors, time limit,
+percentiles; and the app started as a subprocess when it cannot start."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from benchmarks.load import run_sessions, summarize, table
+from benchmarks.apps import free_port, start_app
+from benchmarks.load import Outcome, run_sessions, summarize, table
 from tests.conftest import FakePipeline
-from tests.ui_helpers import free_port
 
 
 def _serve(pipelines, config):
@@ -58,3 +61,18 @@ def test_each_session_gets_different_questions(questions):
     picked = [_pick(["a", "b", "c", "d", "e"], s, questions) for s in range(5)]
     assert sum(len(set(p)) for p in picked) == 5 * questions
     assert {q for p in picked for q in p} == {"a", "b", "c", "d", "e"}
+
+
+def test_the_p95_interpolates_between_the_two_closest_answers():
+    outcomes = [Outcome(0, "q", float(seconds)) for seconds in range(1, 21)]
+    report = summarize(outcomes, 20, wall_s=10.0)
+    # Linear interpolation (numpy's default): the nearest answer alone would give 19.0.
+    assert report["p50_s"] == pytest.approx(10.5) and report["p95_s"] == pytest.approx(19.05)
+
+
+def test_an_app_that_exits_while_starting_is_reported_with_its_log(tmp_path):
+    log_path = tmp_path / "app.log"
+    expected = re.escape(f"the app exited with code 2; see {log_path}")
+    with pytest.raises(RuntimeError, match=expected):
+        start_app({"APP_ENGINE": "nope", "APP_DATA_DIR": str(tmp_path)}, log_path, timeout_s=60)
+    assert "APP_ENGINE='nope' is invalid" in log_path.read_text()

@@ -9,10 +9,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from benchmarks.load import run_sessions, start_app, stop_app, summarize
+from benchmarks.apps import start_app, stop_app
+from benchmarks.files import TEST_SET
+from benchmarks.load import run_sessions, summarize
 from common.config import REPO_ROOT
 from evaluation.run import load_questions
-from scripts.load_test import TEST_SET
 
 pytestmark = pytest.mark.model
 

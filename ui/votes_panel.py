@@ -52,11 +52,13 @@ def build_votes(
         partial(_cast, store, titles),
         [choice, parts.turns, parts.session],
         [status, parts.turns, board, totals, parts.session],
+        api_name="cast",  # the API's names stay what they were (tests, clients)
     )
     export.click(
         partial(_export, config, titles),
         [parts.turns, parts.session],
         [status, files, parts.session],
+        api_name="exporting",
     )
     parts.clear.click(lambda: ["", gr.File(visible=False)], None, [status, files])
     return board, totals

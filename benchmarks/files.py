@@ -1,0 +1,28 @@
+"""The files the measurements read and write: the test questions they ask, and their results as
+JSON in the data folder."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from evaluation.run import DEFAULT_SETS
+
+# data/qa/test.jsonl, the answerable questions the evaluation asks first
+TEST_SET = Path(DEFAULT_SETS[0])
+
+
+def stamp() -> str:
+    """The time now as the benchmark's and sizing's result files are named, 20250131-093000."""
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def write_json(results: dict[str, Any], out: str, default: Path) -> Path:
+    """`results` as indented JSON in the file `out`, or in `default` when `out` is empty; its
+    folder is made if needed. The file written."""
+    path = Path(out) if out else default
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))
+    return path

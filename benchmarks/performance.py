@@ -1,0 +1,70 @@
+"""The benchmark: every performance goal measured on this machine (the engines side by side,
+retrieval at scale, the app's start) and the results written as JSON."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.apps import measure_app_start
+from benchmarks.engines import LONG, measure_engine
+from benchmarks.files import TEST_SET, stamp, write_json
+from benchmarks.machine import in_fresh_process, machine
+from benchmarks.report import goals
+from benchmarks.retrieval import retrieval_at_scale
+from benchmarks.speed import llama_cpp_decode
+from common.config import Config
+from evaluation.run import load_questions
+from pipelines.resources import Resources
+
+RETRIEVAL_QUERIES = 60  # test questions timed on the large index
+
+
+@dataclass
+class BenchArgs:
+    tokens: int = 64  # answer length for the speed goals (end-of-text ignored)
+    questions: int = 9  # test questions for first-token times and greedy agreement
+    chunks: int = 10_000  # index size for the retrieval goal
+    engines: str = "transformers,llama.cpp"  # engines to measure side by side, comma-separated
+    skip_app: int = 0  # 1 = do not start the app in a subprocess
+    # JSON file for the results; empty = the data folder's benchmarks/<time>.json
+    out: str = ""
+
+
+def run_benchmark(args: BenchArgs) -> tuple[dict[str, Any], Path]:
+    """Every goal measured, its verdict added; the results and the JSON file written."""
+    config = Config.from_env()
+    resources = Resources(config)
+    index = resources.index()  # built here once, before the engines are measured
+    results: dict[str, Any] = {
+        "machine": machine(config),
+        "args": asdict(args),
+        "default_engine": config.resolved_engine,
+        "engines": {},
+    }
+    yardstick = _llama_cpp_speed(config, args.tokens)
+    for name in args.engines.split(","):
+        # Each engine in a fresh process, as the app runs one: two runtimes' idle threads in
+        # one process slowed the other engine by a quarter here.
+        results["engines"][name] = in_fresh_process(
+            measure_engine, name, args.tokens, args.questions, yardstick
+        )
+    queries = [i["question"] for i in load_questions([TEST_SET])]
+    results["retrieval"] = retrieval_at_scale(
+        index, resources.embeddings(), queries[:RETRIEVAL_QUERIES], args.chunks, config.top_k
+    )
+    if not args.skip_app:
+        results["app"] = measure_app_start({"APP_DATA_DIR": config.data_dir})
+    results["goals"] = goals(results)
+    out = write_json(results, args.out, config.data_path / "benchmarks" / f"{stamp()}.json")
+    return results, out
+
+
+def _llama_cpp_speed(config: Config, tokens: int) -> float | None:
+    """llama.cpp's own decode speed on the shipped file: the yardstick for every engine,
+    measured once (None: the model is no .gguf file, or llama.cpp is not installed)."""
+    if not config.model.endswith(".gguf"):
+        return None
+    return llama_cpp_decode(config.model, LONG, tokens, os.cpu_count() or 1)
