@@ -24,7 +24,8 @@ class Blocks(gr.Blocks):
             return await super().preprocess_data(block_fn, inputs, *args, **kwargs)
         except Exception as exc:
             reason = first_line(exc)
-            log.info("refused a value sent to %s: %s", getattr(block_fn, "name", "?"), reason)
+            name = getattr(block_fn, "api_name", None) or getattr(block_fn, "name", "?")
+            log.info("refused a value sent to %s: %s", name, reason)
             raise gr.Error(f"Refused: {reason}", print_exception=False) from None
 
 

@@ -47,7 +47,7 @@ def build_votes(
         totals = gr.Markdown("", elem_id="vote-totals")
 
     for event in parts.answered:
-        event.then(partial(_after_answer, titles), parts.turns, choice)
+        event.then(partial(_after_answer, titles), parts.turns, choice, api_name="after_answer")
     vote.click(
         partial(_cast, store, titles),
         [choice, parts.turns, parts.session],
