@@ -18,7 +18,7 @@ from typing import Any
 from common.config import REPO_ROOT
 from common.errors import PipelineError
 from evaluation.metrics import abstained, answer_scores, contains, percentile
-from pipelines.core import Answer, Pipeline
+from pipelines.core import Answer, Pipeline, price
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (answers done, answers total)
@@ -202,7 +202,7 @@ def summarize(
             "context_overhead_tokens": (overhead := _overhead(records, name)),
             "context_overhead_cost_per_1000": None
             if overhead is None
-            else overhead * price_input_per_m / 1_000_000 * 1000,
+            else price(overhead, 0, price_input_per_m, 0) * 1000,
         }
     return summary
 

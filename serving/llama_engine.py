@@ -36,7 +36,7 @@ def load_llama_engine(config: Config) -> LocalEngine:
     from serving.model import gguf_tokenizer
 
     tokenizer = gguf_tokenizer(config)
-    weights = _weights(config, model)
+    weights = served_gguf(config, model)
     adapter = Path(config.adapter)
     error = check_adapter(adapter)
     lora = None
@@ -67,7 +67,7 @@ def llama_engine(
     )
 
 
-def _weights(config: Config, model: Path) -> Path:
+def served_gguf(config: Config, model: Path) -> Path:
     """The GGUF file to serve: APP_DTYPE's type where it is set or the CPU computes bf16
     natively (re-encoded once and kept), else the file as it is."""
     from serving.gguf_weights import reencode

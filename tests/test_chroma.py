@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.apps import free_port
 from common.config import Config
 from common.errors import ConfigError, PipelineError
 from documents.embeddings import LocalEmbeddings
@@ -23,18 +23,12 @@ from tests.test_index import DOCS
 NOTICE = "How long is the notice period to end the lease?"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     """`chroma run` on a free port, once its heartbeat answers (about 2 s)."""
     chroma = Path(sys.executable).with_name("chroma")
     executable = str(chroma) if chroma.exists() else shutil.which("chroma")
     assert executable, "the chroma command (installed with chromadb) is missing"
-    port = _free_port()
+    port = free_port()
     log = (folder / "server.log").open("w")
     command = [executable, "run", "--path", str(folder / "db"), "--host", "127.0.0.1"]
     process = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=log)
@@ -188,7 +182,7 @@ def test_the_embedded_index_keeps_its_collection_names(embeddings, tmp_path):
 
 
 def test_an_unreachable_server_is_a_pipeline_error_naming_app_chroma_url(embeddings, tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     started = time.perf_counter()
     with pytest.raises(PipelineError, match="APP_CHROMA_URL") as error:
         open_index(_app(tmp_path, url), embeddings)

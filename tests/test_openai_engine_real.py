@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.apps import free_port
 from common.config import REPO_ROOT, Config, default_model
 from common.errors import PipelineError
 from pipelines.base import BasePipeline
@@ -34,12 +35,6 @@ TRAINED = read_jsonl(REPO_ROOT / "data" / "qa" / "train.jsonl")[:4]
 QUESTION = "What is the capital of France?"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, adapter_dir: Path) -> Iterator[str]:
     """`python -m llama_cpp.server --config_file ...` with two models; yields its API root."""
@@ -52,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, adapter_dir: Path) -> Itera
     # crashes (SIGSEGV) on the package's Q4_1 file, while plain completion of it works.
     model = str(reencode(Path(default_model()), folder / "model.bf16.gguf", "bfloat16"))
     common = {"model": model, "n_ctx": 2048, "n_threads": os.cpu_count(), "verbose": False}
-    port = _free_port()
+    port = free_port()
     settings = {
         "host": "127.0.0.1",
         "port": port,
@@ -171,7 +166,7 @@ def test_without_a_lora_model_only_the_lora_column_fails(remote):
     ("change", "message"),
     [
         (
-            {"openai_base_url": f"http://127.0.0.1:{_free_port()}/v1"},
+            {"openai_base_url": f"http://127.0.0.1:{free_port()}/v1"},
             r"\(APP_OPENAI_BASE_URL\) cannot be reached",
         ),
         ({"openai_model": "no-such-model"}, r"no model 'no-such-model' \(APP_OPENAI_MODEL\)"),

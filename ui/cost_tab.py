@@ -74,29 +74,20 @@ def _price_inputs(config: Config) -> tuple[gr.Dropdown, gr.Number, gr.Number, gr
         preset = gr.Dropdown(
             list(PRESETS), value=next(iter(PRESETS)), label="Price preset", elem_id="cost-preset"
         )
-        price_in = gr.Number(
-            config.price_input_per_m,
-            label=f"Input, {money} per 1M tokens",
-            minimum=0,
-            elem_id="cost-in",
-        )
-        price_out = gr.Number(
-            config.price_output_per_m,
-            label=f"Output, {money} per 1M tokens",
-            minimum=0,
-            elem_id="cost-out",
-        )
+        price_in = _price(config.price_input_per_m, f"Input, {money} per 1M tokens", "cost-in")
+        price_out = _price(config.price_output_per_m, f"Output, {money} per 1M tokens", "cost-out")
     with gr.Row():
-        hourly = gr.Number(
-            config.price_train_per_hour,
-            label=f"Training machine, {money} per hour",
-            minimum=0,
-            elem_id="cost-hourly",
+        hourly = _price(
+            config.price_train_per_hour, f"Training machine, {money} per hour", "cost-hourly"
         )
         questions = gr.Number(
             10_000, precision=0, minimum=10, label="Questions to plot", elem_id="cost-questions"
         )
     return preset, price_in, price_out, hourly, questions
+
+
+def _price(value: float, label: str, elem_id: str) -> gr.Number:
+    return gr.Number(value, label=label, minimum=0, elem_id=elem_id)
 
 
 def _usage(turns: list[Turn], config: Config) -> tuple[dict[str, Usage], str]:
