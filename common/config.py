@@ -49,11 +49,15 @@ class Config:
     chunk_overlap: int = 120
     max_new_tokens: int = 160
     temperature: float = 0.0
-    engine: str = "auto"  # llama.cpp for a .gguf APP_MODEL, transformers otherwise; or either
+    # Which engine (serving/engine.py: what generates tokens) runs in this process: llama.cpp
+    # for a .gguf APP_MODEL, transformers otherwise; or either.
+    engine: str = "auto"
     dtype: str = "auto"  # weights' precision: auto (bfloat16 where the hardware has it), ...
     max_batch: int = 8  # answers decoded together in one forward pass
     threads: int = 0  # CPU threads for generation; 0 = every core
-    backend: str = "local"  # where the columns generate: in this process, or "openai" (a server)
+    # Where the engine runs: "local" (in this process, as APP_ENGINE says) or "openai" (an
+    # OpenAI-compatible model server; serving/openai_engine.py).
+    backend: str = "local"
     openai_base_url: str = ""  # the server's API root, e.g. http://127.0.0.1:8000/v1
     openai_model: str = ""  # served name for the base and RAG columns; empty = the server's first
     openai_lora_model: str = ""  # served name of the LoRA for the LoRA columns; empty = none
@@ -90,7 +94,7 @@ class Config:
 
     @property
     def resolved_engine(self) -> str:
-        """The engine that serves the columns: APP_ENGINE, with "auto" resolved."""
+        """The kind of local engine that serves the columns: APP_ENGINE, "auto" resolved."""
         if self.engine != "auto":
             return self.engine
         gguf = self.model.endswith(".gguf")
