@@ -3,7 +3,9 @@ retrieval at scale, the app's start) and the results written as JSON."""
 
 from __future__ import annotations
 
+import logging
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from common.config import Config
 from evaluation.run import load_questions
 from pipelines.resources import Resources
 
+log = logging.getLogger(__name__)
 RETRIEVAL_QUERIES = 60  # test questions timed on the large index
 
 
@@ -44,13 +47,15 @@ def run_benchmark(args: BenchArgs) -> tuple[dict[str, Any], Path]:
         "default_engine": config.resolved_engine,
         "engines": {},
     }
-    yardstick = _llama_cpp_speed(config, args.tokens)
+    yardstick, yardstick_file = _llama_cpp_speed(config, args.tokens)
     for name in args.engines.split(","):
         # Each engine in a fresh process, as the app runs one: two runtimes' idle threads in
         # one process slowed the other engine by a quarter here.
         results["engines"][name] = in_fresh_process(
             measure_engine, name, args.tokens, args.questions, yardstick
         )
+        if yardstick:
+            results["engines"][name]["decode"]["llama_cpp_file"] = yardstick_file
     queries = [i["question"] for i in load_questions([TEST_SET])]
     results["retrieval"] = retrieval_at_scale(
         index, resources.embeddings(), queries[:RETRIEVAL_QUERIES], args.chunks, config.top_k
@@ -62,9 +67,19 @@ def run_benchmark(args: BenchArgs) -> tuple[dict[str, Any], Path]:
     return results, out
 
 
-def _llama_cpp_speed(config: Config, tokens: int) -> float | None:
+def _llama_cpp_speed(config: Config, tokens: int) -> tuple[float | None, str]:
     """llama.cpp's own decode speed on the shipped file: the yardstick for every engine,
-    measured once (None: the model is no .gguf file, or llama.cpp is not installed)."""
+    measured once; and the file it was measured on. (None, "": the model is no .gguf file, or
+    llama.cpp is not installed.) Where llama.cpp's own API crashes on the shipped file
+    (llama-cpp-python 0.3.36 on the Q4_1 file), the re-encoding the app serves stands in."""
     if not config.model.endswith(".gguf"):
-        return None
-    return llama_cpp_decode(config.model, LONG, tokens, os.cpu_count() or 1)
+        return None, ""
+    threads = os.cpu_count() or 1
+    try:
+        return llama_cpp_decode(config.model, LONG, tokens, threads), Path(config.model).name
+    except BrokenProcessPool:
+        from serving.llama_engine import served_gguf
+
+        served = served_gguf(config, Path(config.model))
+        log.warning("llama.cpp's own API crashed on %s; measuring %s", config.model, served.name)
+        return llama_cpp_decode(str(served), LONG, tokens, threads), served.name
