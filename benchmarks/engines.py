@@ -8,7 +8,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from benchmarks.files import TEST_SET
+from benchmarks.results import TEST_SET
 from benchmarks.speed import Timing, agreement, stream_timed, together, wall
 from common.config import Config
 from common.logs import setup

@@ -12,12 +12,13 @@ from typing import Any
 
 from benchmarks.apps import measure_app_start
 from benchmarks.engines import LONG, measure_engine
-from benchmarks.files import TEST_SET, stamp, write_json
 from benchmarks.machine import in_fresh_process, machine
 from benchmarks.report import goals
+from benchmarks.results import TEST_SET, write_json
 from benchmarks.retrieval import retrieval_at_scale
 from benchmarks.speed import llama_cpp_decode
 from common.config import Config
+from common.files import time_stamp
 from evaluation.run import load_questions
 from pipelines.resources import Resources
 
@@ -63,7 +64,7 @@ def run_benchmark(args: BenchArgs) -> tuple[dict[str, Any], Path]:
     if not args.skip_app:
         results["app"] = measure_app_start({"APP_DATA_DIR": config.data_dir})
     results["goals"] = goals(results)
-    out = write_json(results, args.out, config.data_path / "benchmarks" / f"{stamp()}.json")
+    out = write_json(results, args.out, config.data_path / "benchmarks" / f"{time_stamp()}.json")
     return results, out
 
 

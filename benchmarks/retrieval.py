@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.machine import memory_mb
+from documents.chroma import collection
 from documents.index import Index
 from evaluation.metrics import percentile
 
@@ -25,14 +26,14 @@ def retrieval_at_scale(
     index has realistic neighbours without embedding thousands of new texts. Also the vector
     search alone, the time to add the vectors, the index's size on disk and this process's
     resident memory after."""
-    real = index.store._collection.get(include=["embeddings", "documents", "metadatas"])
+    real = collection(index.store).get(include=["embeddings", "documents", "metadatas"])
     with tempfile.TemporaryDirectory() as folder:
         store = _scratch_store(folder, embeddings)
         started = time.perf_counter()
-        _add_perturbed_copies(store._collection, real, chunks, seed)
+        _add_perturbed_copies(collection(store), real, chunks, seed)
         build_s = time.perf_counter() - started
         whole, embedding, search = _query_times(store, embeddings, queries, k)
-        size = store._collection.count()
+        size = collection(store).count()
         disk = sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
     return {
         "chunks": size,

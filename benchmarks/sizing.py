@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.files import TEST_SET, stamp, write_json
 from benchmarks.machine import in_fresh_process, machine, memory_mb
+from benchmarks.results import TEST_SET, write_json
 from benchmarks.retrieval import retrieval_at_scale
 from common.config import Config
+from common.files import time_stamp
 from common.logs import setup
+from documents.chroma import collection
 from evaluation.run import load_questions
 from pipelines.resources import Resources
 
@@ -37,7 +39,7 @@ def index_sizes(
     for chunks in sizes:
         results["sizes"].append(in_fresh_process(measure_size, chunks, queries))
         log.info("%d chunks: %s", chunks, results["sizes"][-1])
-    path = write_json(results, out, config.data_path / "benchmarks" / f"sizing-{stamp()}.json")
+    path = write_json(results, out, config.data_path / "benchmarks" / f"sizing-{time_stamp()}.json")
     return results, path
 
 
@@ -61,7 +63,7 @@ def embedding_rate(sample: int) -> dict[str, float]:
     setup()
     resources = Resources(Config.from_env())
     store = resources.index().store
-    texts = store._collection.get(include=["documents"], limit=sample)["documents"]
+    texts = collection(store).get(include=["documents"], limit=sample)["documents"]
     embeddings = resources.embeddings()
     embeddings.embed_documents(texts[:8])  # warm-up
     started = time.perf_counter()

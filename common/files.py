@@ -70,3 +70,10 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
+
+
+def time_stamp() -> str:
+    """The local time now as run folders and result files are named: 20250131-093000."""
+    import time
+
+    return time.strftime("%Y%m%d-%H%M%S")

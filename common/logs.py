@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+Progress = Callable[[int, int], None]  # (done, total): chunks embedded, answers evaluated
+
 
 def setup(level: int = logging.INFO) -> None:
     """One log format for every entry point."""

@@ -109,3 +109,9 @@ def copy_vectors(source: Any, target: Any, documents: list[str], page: int = 100
             metadatas=got["metadatas"],
         )
         offset += len(got["ids"])
+
+
+def collection(store: Any) -> Any:
+    """The Chroma collection behind a LangChain Chroma store, for counts, copies and raw reads.
+    langchain-chroma keeps it in a private attribute and offers no accessor: read it only here."""
+    return store._collection

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,14 +22,15 @@ from langchain_core.documents import Document
 from common.config import Config
 from common.errors import PipelineError
 from common.files import read_json_object, replace_atomically
+from common.logs import Progress
 from common.threads import on_all_cores
 from documents import chroma
 from documents.chunks import CorpusFile, corpus_hash, split
 from documents.store import Documents, text_hash
 
 log = logging.getLogger(__name__)
+MANIFEST = "current.json"  # which collection is the index, and what it holds
 
-Progress = Callable[[int, int], None]  # (chunks done, chunks total)
 _BATCH = 64
 
 
@@ -95,11 +95,11 @@ def open_index(
     files = documents.files()
     if not files:
         log.warning("no documents (.md, .txt) in %s (APP_CORPUS_DIR)", config.corpus_dir)
-    root = config.data_path / "index"
+    root = index_dir(config)
     client, prefix = chroma.connect(config, root)
     wanted = corpus_hash(files, config.chunk_size, config.chunk_overlap, config.embedder)
     name = f"{prefix}corpus-{wanted[:24]}"
-    manifest = root / "current.json"
+    manifest = root / MANIFEST
     current = read_json_object(manifest)
     sync = None
     if not _usable(client, name, current):
@@ -126,16 +126,21 @@ def open_index(
         if stale.startswith(prefix):  # a shared server also holds other data folders' indexes
             client.delete_collection(stale)
     store = chroma.store(client, name, embeddings)
-    size = store._collection.count()
+    size = chroma.collection(store).count()
     indexed = current.get("documents", {})
     signature = (folders, _stamp(manifest))
     return Index(store, wanted, size, indexed, signature, sync, config.chroma_url)
 
 
+def index_dir(config: Config) -> Path:
+    """APP_DATA_DIR/index: the embedded database and the manifest of the current collection."""
+    return config.data_path / "index"
+
+
 def index_signature(config: Config, documents: Documents) -> object:
     """Changes when a document changes or another process (the add_documents command, a
     second app on the same data folder) switched the index: then it must be opened again."""
-    return (documents.signature(), _stamp(config.data_path / "index" / "current.json"))
+    return (documents.signature(), _stamp(index_dir(config) / MANIFEST))
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -165,8 +170,10 @@ class _Build:
             self.client.delete_collection(self.name)  # left over from an interrupted update
         store = chroma.store(self.client, self.name, self.embeddings)
         if keep:
-            source = chroma.store(self.client, old["collection"], self.embeddings)._collection
-            chroma.copy_vectors(source, store._collection, keep)
+            source = chroma.collection(
+                chroma.store(self.client, old["collection"], self.embeddings)
+            )
+            chroma.copy_vectors(source, chroma.collection(store), keep)
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]
             ids = [f"{d.metadata['document']}#{d.metadata['chunk']}" for d in batch]

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from common.config import Config
+from common.files import time_stamp
 from evaluation.report import render_report
 from evaluation.run import Progress, Record, evaluate, summarize
 from pipelines.core import Pipeline
+
+RUNS = "eval-runs"  # under the data folder: one folder per evaluation run
 
 
 def write_outputs(
@@ -54,7 +57,7 @@ def run_and_write(
     """Evaluate, then write every output (by default to a new folder under the data folder's
     eval-runs/); returns the summary and the written paths. `corpus` names the documents in
     the report (default: the corpus folder)."""
-    out = out or config.data_path / "eval-runs" / time.strftime("%Y%m%d-%H%M%S")
+    out = out or config.data_path / RUNS / time_stamp()
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
     summary = summarize(records, config.price_input_per_m)

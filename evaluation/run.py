@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
@@ -17,11 +17,11 @@ from typing import Any
 
 from common.config import REPO_ROOT
 from common.errors import PipelineError
+from common.logs import Progress
 from evaluation.metrics import abstained, answer_scores, contains, percentile
 from pipelines.core import Answer, Pipeline, price
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]  # (answers done, answers total)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from common.config import Config
 from documents.index import Index, Progress, index_signature, open_index
 from documents.store import Documents
-from serving.engine import Engine
+from serving.engine import Engine, open_engine
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Resources:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = _load_engine(self.config)
+                self._engine = open_engine(self.config)
             return self._engine
 
     def use_adapter(self, folder: str) -> None:
@@ -42,7 +42,7 @@ class Resources:
         from dataclasses import replace
 
         config = replace(self.config, adapter=folder)
-        engine = _load_engine(config)
+        engine = open_engine(config)
         with self._lock:
             old, self._engine, self.config = self._engine, engine, config
         if old is not None:
@@ -103,19 +103,3 @@ class Resources:
         self.engine()
         index = self.index()
         log.info("ready: model, adapter and index of %d chunks loaded", index.size)
-
-
-def _load_engine(config: Config) -> Engine:
-    if config.backend == "openai":  # a model server generates; nothing is loaded here
-        from serving.openai_engine import OpenAIEngine
-
-        return OpenAIEngine(config)
-    if config.resolved_engine == "llama.cpp":
-        from serving.llama_engine import load_llama_engine
-
-        return load_llama_engine(config)
-    from serving.local_engine import load_engine
-    from serving.model import load_model
-
-    model, tokenizer = load_model(config)
-    return load_engine(model, tokenizer, config.adapter, config.max_batch, config.threads)

@@ -3,10 +3,12 @@ questions — a second model in this process, loaded from APP_RETRAINED on first
 
 from __future__ import annotations
 
+from common.errors import PipelineError
 from pipelines.core import Source
 from pipelines.from_weights import FromWeightsPipeline
 from pipelines.generation import WEIGHTS_ONLY
 from serving.engine import Engine
+from serving.retrained_weights import missing_weights
 
 
 class RetrainedPipeline(FromWeightsPipeline):
@@ -15,6 +17,13 @@ class RetrainedPipeline(FromWeightsPipeline):
     optional = True
 
     def engine(self) -> Engine:
+        config = self.resources.config
+        folder = config.retrained_path
+        if error := missing_weights(folder, config.shown_path(folder)):  # loads nothing
+            where = " The app can also train them (Documents tab)." if config.training_on else ""
+            raise PipelineError(
+                f"{error}{where} Then ask again; the other columns do not need them."
+            )
         return self.resources.retrained_engine()
 
     def weights_source(self) -> Source:

@@ -33,7 +33,7 @@ def run_all(
     pipelines: Sequence[Pipeline], question: str, histories: Sequence[Sequence[Message]]
 ) -> Iterator[ColumnState]:
     """Yield Updates from every pipeline as they arrive, until all are finished."""
-    updates: queue.Queue[ColumnState | int] = queue.Queue()
+    states: queue.Queue[ColumnState | int] = queue.Queue()
     stop = threading.Event()
 
     def work(index: int, pipeline: Pipeline) -> None:
@@ -43,16 +43,16 @@ def run_all(
             for answer in stream:
                 if stop.is_set():
                     break
-                updates.put(ColumnState(index, answer=answer))
+                states.put(ColumnState(index, answer=answer))
         except PipelineError as exc:
-            updates.put(ColumnState(index, error=str(exc)))
+            states.put(ColumnState(index, error=str(exc)))
         except Exception:
             log.exception("pipeline %s failed", pipeline.name)
-            updates.put(ColumnState(index, error=INTERNAL_ERROR))
+            states.put(ColumnState(index, error=INTERNAL_ERROR))
         finally:
             if stream is not None:
                 stream.close()  # releases the model if the consumer went away mid-answer
-            updates.put(index)
+            states.put(index)
 
     workers = [
         threading.Thread(target=work, args=(i, p), name=f"pipeline-{p.name}", daemon=True)
@@ -63,7 +63,7 @@ def run_all(
     running = len(workers)
     try:
         while running:
-            item = updates.get()
+            item = states.get()
             if isinstance(item, int):
                 running -= 1
             else:

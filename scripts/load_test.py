@@ -20,8 +20,8 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.files import TEST_SET, write_json
 from benchmarks.load import load_test, table
+from benchmarks.results import TEST_SET, write_json
 from common.config import Config
 from common.logs import setup
 from common.validation import auth_pairs

@@ -4,9 +4,9 @@
     python -m scripts.refresh --method full                # the Retrained column's weights
     python -m scripts.refresh --reset 1     # serve the configured APP_ADAPTER again
 
-Fact seeds whose evidence changed are re-anchored in the new text (training/refresh.py); the
+Fact seeds whose evidence changed are re-anchored in the new text (training/refresh_data.py); the
 weights the app serves continue training on those facts plus a replay sample of unchanged ones
-(training/update.py). The result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or
+(training/refresh.py). The result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or
 retrained/refresh-<time>/) with its card, and becomes what the app serves (a running app switches
 to it when started from its Documents tab; otherwise at its next start). Progress is written to
 APP_DATA_DIR/training/progress.json.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from common.config import Config
 from common.logs import setup
 from scripts.cli import parse_dataclass
-from training.update import RefreshArgs, run_command
+from training.refresh import RefreshArgs, run_command
 
 
 def main(argv: list[str] | None = None) -> None:

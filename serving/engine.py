@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from common.config import Config
 from common.messages import Message
 
 ADAPTER = "lora"  # the LoRA adapter's name where an engine holds one
@@ -61,3 +62,20 @@ class Engine(Protocol):
     def close(self) -> None:
         """Stop serving once the answers already asked for are finished."""
         ...
+
+
+def open_engine(config: Config) -> Engine:
+    """The engine APP_BACKEND and APP_ENGINE ask for, with the adapter where it loads."""
+    if config.backend == "openai":  # a model server generates; nothing is loaded here
+        from serving.openai_engine import OpenAIEngine
+
+        return OpenAIEngine(config)
+    if config.resolved_engine == "llama.cpp":
+        from serving.llama_engine import load_llama_engine
+
+        return load_llama_engine(config)
+    from serving.local_engine import load_engine
+    from serving.model import load_model
+
+    model, tokenizer = load_model(config)
+    return load_engine(model, tokenizer, config.adapter, config.max_batch, config.threads)

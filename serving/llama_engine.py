@@ -1,5 +1,6 @@
-"""APP_ENGINE=llama.cpp: the .gguf model served by llama.cpp as it is (quantised), the LoRA
-adapter converted once to a GGUF LoRA file under the data folder."""
+"""APP_ENGINE=llama.cpp: the .gguf model served by llama.cpp, re-encoded once in bf16 where the
+CPU computes it natively (else as it is, quantised), the LoRA adapter converted once to a GGUF
+LoRA file under the data folder (serving/cache.py names both)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def load_llama_engine(config: Config) -> LocalEngine:
 def llama_engine(
     config: Config, tokenizer: Any, rows: LlamaRows, weights: Path, adapter_error: str | None
 ) -> LocalEngine:
-    """An LocalEngine on llama.cpp rows of the GGUF file `weights`."""
+    """A LocalEngine on llama.cpp rows of the GGUF file `weights`."""
     return LocalEngine(
         tokenizer,
         rows,

@@ -15,20 +15,17 @@ from serving.local_engine import LocalEngine
 
 log = logging.getLogger(__name__)
 
-NO_ADAPTER = "the Retrained column has no adapter: all of its weights were trained"
+NO_ADAPTER = "this model has no LoRA adapter: every one of its weights was trained"
 
 
-def missing_weights(folder: Path, in_app: bool = False, shown: str | None = None) -> str | None:
-    """Why `folder` holds no retrained weights to serve (with the way to create them: also the
-    Documents tab where the app may train, `in_app`), or None. `shown`: the folder as
-    the message names it (default: its path)."""
+def missing_weights(folder: Path, shown: str | None = None) -> str | None:
+    """Why `folder` holds no retrained weights to serve, with the command that creates them;
+    None when they are there. `shown`: the folder as the message names it (default: its path)."""
     if (folder / "config.json").is_file() and safetensors_files(folder):
         return None
-    button = ", or in the Documents tab" if in_app else ""
     return (
         f"No retrained weights at {shown or folder} yet. Create them with `{TRAIN_FULL}` (about 10 "
-        f"minutes on 2 CPU cores, 540 MB on disk){button}; then ask again. The other columns do "
-        "not need them."
+        "minutes on 2 CPU cores, 540 MB on disk)."
     )
 
 
@@ -36,7 +33,7 @@ def load_retrained_engine(config: Config) -> LocalEngine:
     """An engine on its own copy of the weights in APP_RETRAINED (never the base model's), by
     the engine that serves the other columns where it can (llama.cpp for a .gguf APP_MODEL)."""
     folder = config.retrained_path
-    error = missing_weights(folder, config.training_on, config.shown_path(folder))
+    error = missing_weights(folder, config.shown_path(folder))
     if error:
         raise PipelineError(error)
     if config.resolved_engine == "llama.cpp":

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from common.config import REPO_ROOT, Config
+from documents.chroma import collection
 from documents.store import Documents
 from pipelines.resources import Resources
 from ui.votes import VoteStore
@@ -102,7 +103,7 @@ def test_a_killed_ingest_keeps_the_old_index_and_the_next_open_finishes_it(tmp_p
     before = Resources(config).index()
     manifest_path = data / "index" / "current.json"
     old = json.loads(manifest_path.read_text())
-    assert (old["collection"], old["chunks"]) == (before.store._collection.name, before.size)
+    assert (old["collection"], old["chunks"]) == (collection(before.store).name, before.size)
     VoteStore(data / "votes.sqlite").record("What powers the pump?", "rag", ["base", "rag"])
     _chroma_restart()
 
@@ -122,7 +123,7 @@ def test_a_killed_ingest_keeps_the_old_index_and_the_next_open_finishes_it(tmp_p
     client = chromadb.PersistentClient(path=str(data / "index"))
     embeddings = Resources(config).embeddings()
     store = Chroma(client=client, collection_name=old["collection"], embedding_function=embeddings)
-    assert store._collection.count() == old["chunks"]
+    assert collection(store).count() == old["chunks"]
     hit = store.similarity_search("How much notice ends the lease?", k=1)[0]
     assert hit.metadata["document"] == "legal/lease.md"
     assert len(client.list_collections()) == 2  # the old one and the killed update's
@@ -132,10 +133,10 @@ def test_a_killed_ingest_keeps_the_old_index_and_the_next_open_finishes_it(tmp_p
     index = Resources(config).index()
     manifest = json.loads(manifest_path.read_text())
     assert index.sync is not None and manifest["collection"] != old["collection"]
-    assert manifest["chunks"] == index.size == index.store._collection.count()
+    assert manifest["chunks"] == index.size == collection(index.store).count()
     assert set(manifest["documents"]) == {*TINY, *stored}
     for path in stored:
-        chunks = index.store._collection.get(where={"document": path}, include=[])["ids"]
+        chunks = collection(index.store).get(where={"document": path}, include=[])["ids"]
         assert len(chunks) == manifest["documents"][path]["chunks"] > 0
     found = sum(
         f"uploads/{path.stem}.md"

@@ -18,8 +18,8 @@ from pipelines.resources import Resources
 from pipelines.retrained import RetrainedPipeline
 from serving.weights import active_config, reset_active, write_active
 from training.compare import MISSING, comparison_table
+from training.refresh import RefreshArgs
 from training.trainer import TrainArgs
-from training.update import RefreshArgs
 from training.workflow import with_outputs
 
 
@@ -78,7 +78,7 @@ def test_the_retrained_column_says_how_to_create_its_weights_and_loads_nothing(t
     assert "retrained/smollm2-corpus-full in the data folder" in message
     assert str(tmp_path) not in message  # no server path for a visitor to read
     assert resources._engine is None and resources._retrained is None  # the base is not loaded
-    assert "in the Documents tab" in message  # where the app may train
+    assert "(Documents tab)" in message  # where the app may train
     off = Resources(Config(data_dir=str(tmp_path), training="off"))
     with pytest.raises(PipelineError) as error:
         RetrainedPipeline(off).answer("What is the notice period?")

@@ -19,9 +19,9 @@ from serving.weights import active_config
 from tests.test_trainer_real import ITEMS  # the tiny made-up facts both methods learn
 from training.progress import ProgressFile
 from training.qa import write_jsonl
+from training.refresh import RefreshArgs, run
 from training.runs import read_run
 from training.trainer import TrainArgs, TrainResult, train
-from training.update import RefreshArgs, run
 
 pytestmark = pytest.mark.model
 

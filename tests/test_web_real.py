@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from benchmarks.apps import start_app, stop_app
-from benchmarks.files import TEST_SET
 from benchmarks.load import run_sessions, summarize
+from benchmarks.results import TEST_SET
 from common.config import REPO_ROOT
 from evaluation.run import load_questions
 

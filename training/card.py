@@ -14,7 +14,7 @@ from common.config import Config, default_model
 from documents.chunks import CorpusFile, corpus_hash
 from documents.store import Documents
 from training.qa import QA_DIR
-from training.runs import document_hashes, read_run
+from training.runs import RUN_FILE, document_hashes, read_run
 from training.trainer import TrainArgs, TrainResult
 
 WHAT = {
@@ -152,7 +152,7 @@ def write_card(
     (out / "loss_curve.svg").write_text(loss_curve_svg(result.log_rows))
     files = Documents(config).files()  # what the app serves now, own edits included
     run = _run_record(args, result, config, files, evaluation)
-    (out / "run.json").write_text(json.dumps(run, indent=2))
+    (out / RUN_FILE).write_text(json.dumps(run, indent=2))
     params = "\n".join(f"| {k} | {v} |" for k, v in vars(args).items())
     card = out / "README.md"
     card.write_text(

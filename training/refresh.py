@@ -1,131 +1,223 @@
-"""Catch the adapter up with edited documents: which facts still hold, which changed, which are
-gone, and the small dataset an incremental training run learns from.
+"""The incremental update (`python -m scripts.refresh`): catch the weights the app serves up with
+the current documents.
 
-A fact seed (data/facts) whose evidence is no longer in its document is re-anchored: the most
-similar sentence of the new text becomes its evidence, and the words that replaced the old
-answer become the new answer ("up to 25 Authorised Users" -> "up to 30 Authorised Users": the
-answer "25" becomes "30"). The fact's questions still ask the same thing. Facts that cannot be
-re-anchored are dropped and listed; documents without seeds cannot be learnt at all — that data
-cost is what the demo shows.
+Fact seeds whose evidence changed are re-anchored in the new text (training/refresh_data.py); the
+served weights continue training on those facts plus a replay sample of unchanged ones. The
+result goes to APP_DATA_DIR/adapters/refresh-<time>/ (or retrained/refresh-<time>/) with its card,
+and becomes what the app serves.
 """
 
 from __future__ import annotations
 
-import difflib
-import random
-import re
-from dataclasses import asdict, dataclass, field
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
 
-from training.qa import HEADING, SEED, phrasing_item
+from common.config import Config
+from common.files import time_stamp
+from common.threads import on_all_cores
+from documents.store import Documents
+from serving.weights import (
+    REFRESHABLE,
+    REFRESHED,
+    active_config,
+    configured_folder,
+    prune_superseded,
+    reset_active,
+    write_active,
+)
+from training.methods import LEARNING_RATES
+from training.progress import ProgressFile, progress_path, training_dir
+from training.qa import FACTS_DIR, QA_DIR, SEED, load_facts, read_jsonl, split_file, write_jsonl
+from training.refresh_data import REPEAT, REPLAY, Refresh, incremental_splits, refresh_facts
+from training.runs import RUN_FILE
 
-REPLAY = 96  # unchanged training questions mixed into an update, against forgetting
-REPEAT = 4  # times each changed fact's training phrasings appear in an update's data
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+log = logging.getLogger(__name__)
+FIELDS = {"lora": "adapter", "full": "retrained"}  # the config field each method refreshes
 
 
 @dataclass
-class Refresh:
-    kept: list[dict] = field(default_factory=list)  # still verbatim in their documents
-    updated: list[dict] = field(default_factory=list)  # re-anchored: new evidence and answer
-    dropped: list[tuple[dict, str]] = field(default_factory=list)  # with the reason
+class RefreshArgs:
+    """What an incremental update trains, on what, and for how long (each is a --flag)."""
+
+    method: str = "lora"  # lora = the LoRA adapter; full = the Retrained column's weights
+    epochs: int = 3  # passes over the update's data; the best epoch is kept
+    # peak AdamW learning rate; 0 = half the method's default (LEARNING_RATES in
+    # training/methods.py)
+    learning_rate: float = 0.0
+    replay: int = REPLAY  # unchanged training questions mixed in against forgetting
+    repeat: int = REPEAT  # times each changed fact's phrasings appear per epoch
+    retained: int = 40  # old test questions scored before and after (forgetting)
+    seed: int = SEED  # random seed of the replay sample, shuffling and dropout
+    max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
+    facts_dir: str = FACTS_DIR  # the fact seeds, re-anchored in the edited documents
+    # the training split the weights learnt from; the replay sample is drawn from it
+    old_train: str = str(split_file(QA_DIR, "train"))
+    old_test: str = str(split_file(QA_DIR, "test"))  # the split the --retained questions come from
+    reset: int = 0  # 1 = forget refreshed weights of --method: serve the configured ones again
+    progress: str = ""  # the JSON progress file; empty = APP_DATA_DIR/training/progress.json
+
+    def __post_init__(self) -> None:
+        if self.method not in FIELDS:
+            raise ValueError(f"--method {self.method!r}: choose one of {', '.join(FIELDS)}")
 
 
-def refresh_facts(facts: list[dict], texts: dict[str, str]) -> Refresh:
-    """Sort the fact seeds against the current document texts (path -> text)."""
-    result = Refresh()
-    for fact in facts:
-        text = texts.get(fact["doc"])
-        if text is None:
-            result.dropped.append((fact, f"{fact['doc']} was removed"))
-        elif fact["evidence"] in text:
-            result.kept.append(fact)
-        elif (moved := reanchor(fact, text)) is not None:
-            result.updated.append(moved)
-        else:
-            result.dropped.append((fact, f"its evidence is no longer in {fact['doc']}"))
-    return result
+class NothingToLearn(RuntimeError):
+    """No fact changed in a way training can follow; the message says what was found."""
 
 
-def reanchor(fact: dict, text: str, minimum: float = 0.7) -> dict | None:
-    """The fact with evidence and answer taken from the passage of `text` that replaced its
-    evidence, or None if no sentence holds enough of the old evidence's words or the answer
-    cannot be located."""
-    old = _words(fact["evidence"])
-    best, sentence = 0.0, ""
-    for candidate in (s.strip() for s in _SENTENCE.split(text) if s.strip()):
-        words = _words(candidate)
-        score = len(old & words) / max(len(old), 1) - len(words - old) / 1000  # then shortest
-        if score > best:
-            best, sentence = score, candidate
-    if best < minimum:
-        return None
-    moved = _realign(fact["evidence"], fact["answer"], sentence)
-    if moved is None:
-        return None
-    evidence, answer = moved
-    return {
-        **fact,
-        "evidence": evidence,
-        "answer": answer,
-        "section": _section_of(text, sentence) or fact["section"],
-        "previous_answer": fact["answer"],
+def run_command(args: RefreshArgs, config: Config) -> int:
+    """What `python -m scripts.refresh` does: a reset (--reset 1) or an update on every core,
+    its outcome written to the progress file. Returns the exit status: 1 if nothing changed
+    that training can follow."""
+    field = FIELDS[args.method]
+    if args.reset:
+        reset_active(config, field)
+        log.info("the app serves %s again (from its next start)", configured_folder(config, field))
+        return 0
+    progress = ProgressFile(Path(args.progress) if args.progress else progress_path(config))
+    try:
+        out = on_all_cores(lambda: run(args, config, progress))
+    except NothingToLearn as exc:
+        progress.finish(error=str(exc))
+        log.error("%s", exc)
+        return 1
+    except Exception as exc:
+        progress.finish(error=f"training failed: {exc}")
+        raise
+    progress.finish(adapter=str(out))
+    log.info("refreshed adapter: %s", out)
+    return 0
+
+
+def run(args: RefreshArgs, configured: Config, progress: ProgressFile) -> Path:
+    """Train the served weights on what changed; returns the new folder, which is then served
+    in place of the configured APP_ADAPTER (or APP_RETRAINED)."""
+    config = active_config(configured)  # the weights served now: a refresh builds on them
+    current = _current(args, config)
+    progress.update("checking the fact seeds against the documents", 0, 0)
+    refresh = _changed_facts(args, config)
+    stamp = time_stamp()
+    work = training_dir(config) / stamp
+    for split, rows in incremental_splits(
+        refresh, read_jsonl(Path(args.old_train)), args.replay, args.repeat, args.seed
+    ).items():
+        write_jsonl(split_file(work, split), rows)
+    out = _train(args, config, current, work, stamp, progress)
+    _record(current, out, refresh, args.replay)
+    write_active(config, out, configured, FIELDS[args.method])
+    prune_superseded(config, FIELDS[args.method], out)
+    return out
+
+
+def _current(args: RefreshArgs, config: Config) -> str:
+    """The folder of the weights served now, which the update starts from."""
+    from serving.retrained_weights import missing_weights
+
+    if args.method == "lora":
+        return config.adapter
+    if error := missing_weights(config.retrained_path):
+        raise NothingToLearn(f"Nothing to update: {error}")
+    return str(config.retrained_path)
+
+
+def _changed_facts(args: RefreshArgs, config: Config) -> Refresh:
+    """The fact seeds sorted against the documents served now; NothingToLearn if none changed
+    in a way training can follow."""
+    files = Documents(config).files()
+    refresh = refresh_facts(load_facts(Path(args.facts_dir)), {f.path: f.text for f in files})
+    for fact, reason in refresh.dropped:
+        log.warning("fact %s left out: %s", fact["id"], reason)
+    if not refresh.updated:
+        raise NothingToLearn(
+            f"No fact seed changed in a way training can follow ({len(refresh.kept)} unchanged, "
+            f"{len(refresh.dropped)} no longer found). New documents need fact seeds in "
+            f"{args.facts_dir} before an adapter can learn them."
+        )
+    log.info(
+        "%d facts changed: %s",
+        len(refresh.updated),
+        "; ".join(f"{f['id']}: {f['previous_answer']} -> {f['answer']}" for f in refresh.updated),
+    )
+    return refresh
+
+
+def _train(
+    args: RefreshArgs,
+    config: Config,
+    current: str,
+    work: Path,
+    stamp: str,
+    progress: ProgressFile,
+) -> Path:
+    """Continue training `current` on the update's data in `work`, score it, write its card."""
+    from serving.model import load_model
+    from training.card import base_model_id, write_card
+    from training.trainer import TrainArgs, train
+
+    progress.update("loading the model", 0, 0)
+    model, tokenizer = load_model(config, dtype="float32")
+    train_args = TrainArgs(
+        method=args.method,
+        name=f"{REFRESHED}{stamp}",
+        data_dir=str(work),
+        output_root=str(config.data_path / REFRESHABLE[FIELDS[args.method]][0]),
+        learning_rate=args.learning_rate or LEARNING_RATES[args.method] / 2,
+        epochs=args.epochs,
+        patience=args.epochs,  # few, small epochs: keep the best of all of them
+        seed=args.seed,
+        evaluate=0,
+        max_steps=args.max_steps,
+        init_from=current,
+    )
+    result = train(
+        train_args,
+        model,
+        tokenizer,
+        base_model_id(config),
+        on_step=lambda step, total: progress.update("training", step, total),
+    )
+    progress.update("scoring new and old facts", 0, 0)
+    del model  # full retraining changed it in place; scoring reloads from disk
+    evaluation = _evaluate(args, config, current, result.output_dir, work)
+    write_card(train_args, result, config, evaluation)
+    return result.output_dir
+
+
+def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work: Path) -> dict:
+    """New facts (phrasing 4) and a sample of the old test set, before and after the update."""
+    from evaluation.batched import greedy_answers, score, trained_engine
+
+    sets = {
+        "new": read_jsonl(split_file(work, "test")),
+        "old": read_jsonl(Path(args.old_test))[: args.retained],
     }
+    scores: dict[str, dict] = {}
+    for label, folder in (("before", before), ("after", str(after))):
+        engine, use_adapter = trained_engine(args.method, config, folder)
+        scores[label] = {
+            name: score(
+                greedy_answers(engine, [i["question"] for i in items], use_adapter=use_adapter),
+                items,
+            )
+            for name, items in sets.items()
+        }
+        engine.close()
+    return {"incremental": scores}
 
 
-def _words(text: str) -> set[str]:
-    return {w.strip(".,;:()\"'").lower() for w in text.split()} - {""}
-
-
-def _realign(old: str, answer: str, sentence: str) -> tuple[str, str] | None:
-    """The part of `sentence` that corresponds to the old evidence, and the words in it that
-    stand where `answer` stood."""
-    start = old.find(answer)
-    if start < 0:
-        return None
-    old_words, new_words = old.split(), sentence.split()
-    first = len(old[:start].split())
-    last = first + len(answer.split())
-    opcodes = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False).get_opcodes()
-    pieces: list[str] = []
-    for tag, i1, i2, j1, j2 in opcodes:
-        low, high = max(i1, first), min(i2, last)
-        if tag == "equal" and low < high:
-            pieces += new_words[j1 + low - i1 : j1 + high - i1]
-        elif (tag != "equal" and low < high) or (tag == "insert" and first < i1 < last):
-            pieces += new_words[j1:j2]  # the words that replaced (part of) the answer
-    inner = [op for op in opcodes if op[0] != "insert" or 0 < op[1] < len(old_words)]
-    evidence = " ".join(new_words[inner[0][3] : inner[-1][4]]) if inner else sentence
-    answer = " ".join(pieces).strip(" ,.;:")
-    return (evidence, answer) if answer and answer in evidence else None
-
-
-def _section_of(text: str, sentence: str) -> str | None:
-    position = text.find(sentence)
-    headings = [m for m in HEADING.finditer(text) if m.start() < position]
-    return headings[-1].group(1).strip() if headings else None
-
-
-def incremental_splits(
-    refresh: Refresh,
-    old_train: list[dict],
-    replay: int = REPLAY,
-    repeat: int = REPEAT,
-    seed: int = SEED,
-) -> dict[str, list[dict]]:
-    """Train on the changed facts (phrasings 1-2, repeated) plus a replay sample of unchanged
-    training questions, so the update does not wipe out what the adapter knew; validate on
-    phrasing 3 and test on phrasing 4 of the changed facts."""
-    stale = {f["id"] for f in refresh.updated} | {f["id"] for f, _ in refresh.dropped}
-    unchanged = [row for row in old_train if row["id"].split("/")[0] not in stale]
-    rng = random.Random(seed)
-    sample = rng.sample(unchanged, min(replay, len(unchanged)))
-    new = [_qa(fact, p) for fact in refresh.updated for p in (0, 1)] * repeat
-    return {
-        "train": new + sample,
-        "validation": [_qa(fact, 2) for fact in refresh.updated],
-        "test": [_qa(fact, 3) for fact in refresh.updated],
+def _record(current: str, out: Path, refresh: Refresh, replay: int) -> None:
+    """Add what changed to the run record the card wrote."""
+    path = out / RUN_FILE
+    record = json.loads(path.read_text())
+    record["refresh"] = {
+        "from": current,
+        "updated": [
+            {"id": f["id"], "before": f["previous_answer"], "after": f["answer"]}
+            for f in refresh.updated
+        ],
+        "dropped": [{"id": f["id"], "reason": reason} for f, reason in refresh.dropped],
+        "replay": replay,
     }
-
-
-def _qa(fact: dict, phrasing: int) -> dict:
-    return asdict(phrasing_item(fact, phrasing))
+    path.write_text(json.dumps(record, indent=2))

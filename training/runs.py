@@ -11,10 +11,12 @@ from common.files import read_json_object
 from documents.chunks import CorpusFile
 from documents.store import text_hash
 
+RUN_FILE = "run.json"  # beside the trained weights: what they were trained on, and the scores
+
 
 def read_run(adapter_dir: str | Path) -> dict[str, Any]:
     """The adapter's run record (training time, data, scores); empty if there is none."""
-    return read_json_object(Path(adapter_dir) / "run.json")
+    return read_json_object(Path(adapter_dir) / RUN_FILE)
 
 
 def document_hashes(files: list[CorpusFile]) -> dict[str, str]:

@@ -85,8 +85,15 @@ def build_chat(
     inputs = [question, turns, conversations, *toggles]
     answered = [
         # one limit for both triggers: at most 4 questions in flight (the engine batches them)
-        event(answer_all, inputs, outputs, concurrency_limit=4, concurrency_id="answer")
-        for event in (ask.click, question.submit)
+        event(
+            answer_all,
+            inputs,
+            outputs,
+            concurrency_limit=4,
+            concurrency_id="answer",
+            api_name=api_name,  # /answer_all: the load test, benchmarks and tests call it
+        )
+        for event, api_name in ((ask.click, "answer_all"), (question.submit, "answer_all_1"))
     ]
     clear.click(
         lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[], [[] for _ in pipelines]],
@@ -176,14 +183,14 @@ def _answerer(
         yield ["", *chat, *stat, *src, turns, chat]
         final: dict[str, Answer] = {}
         asked = [pipelines[i] for i in active]
-        for update in run_all(asked, text, [clean_history(histories[i]) for i in active]):
-            i = active[update.index]
-            if update.error is not None:
-                chat[i][-1] = {"role": "assistant", "content": f"**Error:** {update.error}"}
+        for state in run_all(asked, text, [clean_history(histories[i]) for i in active]):
+            i = active[state.index]
+            if state.error is not None:
+                chat[i][-1] = {"role": "assistant", "content": f"**Error:** {state.error}"}
                 stat[i] = "*no answer*"
-                final[pipelines[i].name] = Answer(pipelines[i].name, text=f"Error: {update.error}")
+                final[pipelines[i].name] = Answer(pipelines[i].name, text=f"Error: {state.error}")
             else:
-                answer = update.answer
+                answer = state.answer
                 chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
                 stat[i] = stats_markdown(answer, config.currency)
                 src[i] = sources_markdown(answer, locate)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from common.config import Config
+from evaluation.outputs import RUNS
 from pipelines.core import Answer, price
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def usage_of(answers: Iterable[Answer]) -> dict[str, Usage]:
 def latest_evaluation(data_dir: Path) -> tuple[dict[str, Any], str | None]:
     """Per-pipeline summary of the latest evaluation run under `data_dir/eval-runs`, with the
     run's folder name; empty if there is none."""
-    runs = sorted((data_dir / "eval-runs").glob("*/summary.json"))
+    runs = sorted((data_dir / RUNS).glob("*/summary.json"))
     if not runs:
         return {}, None
     try:

@@ -13,6 +13,7 @@ import gradio as gr
 from common.commands import TRAIN_FULL
 from common.config import Config
 from documents.chunks import CorpusFile
+from documents.index import index_dir
 from training.compare import comparison_table
 from training.runs import read_run, staleness
 from ui.cost_model import context_overhead, latest_evaluation, usage_from_evaluation, usage_of
@@ -54,7 +55,7 @@ def facts(
         "forgetting": evaluation.get("forgetting_delta"),
         "general": evaluation.get("general", {}),
         "adapter_mb": _size_mb(Path(config.adapter)),
-        "index_mb": _size_mb(config.data_path / "index"),
+        "index_mb": _size_mb(index_dir(config)),
         "methods": methods_table(config, served or config, run),
     }
 

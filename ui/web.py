@@ -27,7 +27,9 @@ from starlette.routing import Route
 
 from common.config import Config
 from common.validation import auth_pairs
+from evaluation.outputs import RUNS
 from ui.render import DOCUMENTS_ROUTE
+from ui.votes_panel import EXPORTS
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def launch_options(config: Config, locate: Locate) -> dict[str, Any]:
     return {
         # Files the page offers for download: exports and evaluation results. Not the data
         # folder itself (votes, index, models); documents go through the documents route.
-        "allowed_paths": [str(config.data_path / d) for d in ("exports", "eval-runs")],
+        "allowed_paths": [str(config.data_path / d) for d in (EXPORTS, RUNS)],
         "max_file_size": config.max_upload_bytes,  # bytes: Gradio parses "0.5mb" wrongly
         "auth": auth_pairs(config.auth) or None,  # APP_AUTH: a login page before everything
         "show_error": False,  # a handler's exception shows "Error"; its traceback goes to the log

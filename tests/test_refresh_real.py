@@ -10,8 +10,8 @@ from common.config import Config
 from documents.store import Documents
 from serving.weights import active_config
 from training.progress import ProgressFile, read_progress
+from training.refresh import RefreshArgs, run
 from training.runs import read_run, staleness
-from training.update import RefreshArgs, run
 
 pytestmark = pytest.mark.model
 

@@ -4,7 +4,6 @@ JSON in the data folder."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,6 @@ from evaluation.run import DEFAULT_SETS
 
 # data/qa/test.jsonl, the answerable questions the evaluation asks first
 TEST_SET = Path(DEFAULT_SETS[0])
-
-
-def stamp() -> str:
-    """The time now as the benchmark's and sizing's result files are named, 20250131-093000."""
-    return time.strftime("%Y%m%d-%H%M%S")
 
 
 def write_json(results: dict[str, Any], out: str, default: Path) -> Path:
