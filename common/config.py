@@ -13,7 +13,15 @@ from common.errors import ConfigError
 from common.validation import RULES, SECRETS, is_loopback, items
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RETRAINED = "retrained/smollm2-corpus-full"  # under APP_DATA_DIR
+QA_DIR = (
+    "data/qa"  # the question sets (train/validation/test/general/unanswerable.jsonl), in the repo
+)
+MB = 1024 * 1024
+# Under APP_DATA_DIR: refreshed adapters (and llama.cpp's conversions of adapters), and the
+# Retrained column's weights.
+ADAPTERS_DIR = "adapters"
+RETRAINED_DIR = "retrained"
+RETRAINED = f"{RETRAINED_DIR}/smollm2-corpus-full"
 
 
 def _package_file(package: str, relative: str) -> str:
@@ -116,7 +124,7 @@ class Config:
     @property
     def max_upload_bytes(self) -> int:
         """APP_MAX_UPLOAD_MB in bytes: the one limit for uploads, in the app and the server."""
-        return int(self.max_upload_mb * 1024 * 1024)
+        return int(self.max_upload_mb * MB)
 
     @property
     def public(self) -> bool:

@@ -15,7 +15,7 @@ import venv
 from pathlib import Path
 
 from benchmarks.apps import free_port
-from common.config import REPO_ROOT
+from common.config import QA_DIR, REPO_ROOT
 from deploy.dockerfile import Stage, environment, stages
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def check_image(work_dir: str, torch_index_url: str | None, questions: int) -> d
         timed(command, timings, shlex.split(command), env)
     serve(final, env, 300, timings)
     if questions:
-        ask = f"python -m scripts.evaluate --questions data/qa/test.jsonl --limit {questions}"
+        ask = f"python -m scripts.evaluate --questions {QA_DIR}/test.jsonl --limit {questions}"
         timed(ask, timings, shlex.split(ask), env)
     log.info("venv and data left in %s", work)
     return timings

@@ -10,10 +10,11 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from common.config import MB
 from common.errors import DocumentError
 from documents.html_text import html_to_markdown
 from documents.pdf_text import read_pdf
-from documents.rules import MB, Limits, clean, too_much_text
+from documents.rules import Limits, clean, too_much_text
 
 __all__ = ["ACCEPTED", "DocumentError", "Limits", "safe_name", "to_markdown"]
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pypdf
 from pypdf.errors import LimitReachedError
 
+from common.config import MB
 from common.errors import DocumentError
-from documents.rules import MB, Limits, clean, too_much_text
+from documents.rules import Limits, clean, too_much_text
 
 log = logging.getLogger(__name__)
 

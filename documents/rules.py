@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from common.config import Config
+from common.config import MB, Config
 from common.errors import DocumentError
 
-MB = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Cc except \t and \n; \r is gone by then
 
 

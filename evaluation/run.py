@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from common.config import REPO_ROOT
+from common.config import QA_DIR, REPO_ROOT
 from common.errors import PipelineError
 from common.logs import Progress
 from evaluation.metrics import abstained, answer_scores, contains, percentile
@@ -56,7 +56,7 @@ class Record:
 
 
 DEFAULT_SETS = tuple(
-    str(REPO_ROOT / "data" / "qa" / name) for name in ("test.jsonl", "unanswerable.jsonl")
+    str(REPO_ROOT / QA_DIR / name) for name in ("test.jsonl", "unanswerable.jsonl")
 )
 
 

@@ -9,8 +9,9 @@ import argparse
 import logging
 from pathlib import Path
 
+from common.config import QA_DIR
 from common.logs import setup
-from training.qa import FACTS_DIR, HELD_OUT, QA_DIR, SEED, build_dataset
+from training.qa import FACTS_DIR, HELD_OUT, SEED, build_dataset
 
 log = logging.getLogger("build_qa")
 

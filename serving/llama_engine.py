@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from common.config import Config
+from common.config import ADAPTERS_DIR, Config
 from common.errors import PipelineError
 from common.files import replace_atomically
 from serving.cache import adapter_gguf, chosen_dtype, reencoded
@@ -43,7 +43,7 @@ def load_llama_engine(config: Config) -> LocalEngine:
     lora = None
     if error is None:
         try:
-            lora = str(_converted(adapter, model, config.data_path / "adapters"))
+            lora = str(_converted(adapter, model, config.data_path / ADAPTERS_DIR))
             rows = LlamaRows(str(weights), lora, config.max_batch, threads=config.threads or None)
         except Exception as exc:  # the other columns still work without the adapter
             log.exception("the adapter at %s does not load in llama.cpp", adapter)

@@ -9,7 +9,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from common.config import Config
+from common.config import ADAPTERS_DIR, RETRAINED_DIR, Config
 from common.files import read_json_object, replace_atomically
 from serving.cache import RETRAINED_PREFIX, models_dir
 
@@ -19,8 +19,8 @@ REFRESHED = "refresh-"  # the name of every refreshed copy begins so, then its t
 ACTIVE = "active.json"  # the refreshed weights the app serves instead of the configured ones
 # What a refresh can replace: config field -> (folder under APP_DATA_DIR, file every copy has).
 REFRESHABLE = {
-    "adapter": ("adapters", "adapter_config.json"),
-    "retrained": ("retrained", "config.json"),
+    "adapter": (ADAPTERS_DIR, "adapter_config.json"),
+    "retrained": (RETRAINED_DIR, "config.json"),
 }
 
 

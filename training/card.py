@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from common.commands import TRAIN
-from common.config import Config, default_model
+from common.config import QA_DIR, Config, default_model
 from documents.chunks import CorpusFile, corpus_hash
 from documents.store import Documents
-from training.qa import QA_DIR
 from training.runs import RUN_FILE, document_hashes, read_run
 from training.trainer import TrainArgs, TrainResult
 

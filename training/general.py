@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from common.config import Config
+from common.config import QA_DIR, Config
 from common.threads import on_all_cores
 from evaluation.batched import greedy_answers
 from evaluation.metrics import contains
 from serving.local_engine import torch_engine
 from serving.model import load_model
-from training.qa import QA_DIR, read_jsonl, split_file, write_jsonl
+from training.qa import read_jsonl, split_file, write_jsonl
 
 log = logging.getLogger("build_general")
 CANDIDATES = "data/general/candidates.jsonl"  # questions with their accepted answers

@@ -16,7 +16,6 @@ from pathlib import Path
 
 SPLITS = ("train", "validation", "test")
 FACTS_DIR = "data/facts"  # the fact seeds, one JSONL file per document
-QA_DIR = "data/qa"  # the built splits, plus general.jsonl (the forgetting check)
 SEED = 13  # every split, replay sample and training run is seeded with it
 HELD_OUT = 120  # facts in each held-out split (validation, test)
 HEADING = re.compile(r"^#{2,4}\s+(.+)$", re.M)  # a section heading a fact may name

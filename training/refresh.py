@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.config import Config
+from common.config import QA_DIR, Config
 from common.files import time_stamp
 from common.threads import on_all_cores
 from documents.store import Documents
@@ -29,7 +29,7 @@ from serving.weights import (
 )
 from training.methods import LEARNING_RATES
 from training.progress import ProgressFile, progress_path, training_dir
-from training.qa import FACTS_DIR, QA_DIR, SEED, load_facts, read_jsonl, split_file, write_jsonl
+from training.qa import FACTS_DIR, SEED, load_facts, read_jsonl, split_file, write_jsonl
 from training.refresh_data import REPEAT, REPLAY, Refresh, incremental_splits, refresh_facts
 from training.runs import RUN_FILE
 

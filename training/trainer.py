@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.config import QA_DIR
 from common.files import safetensors_files
 from training.batches import IGNORE, Splits, load_splits, to_batches
 from training.methods import LEARNING_RATES, METHODS, PreparedModel, prepare
-from training.qa import QA_DIR, SEED
+from training.qa import SEED
 
 log = logging.getLogger(__name__)
 
