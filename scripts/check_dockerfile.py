@@ -29,13 +29,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--torch-index-url",
         default=None,
-        help="replace the --index-url of the Dockerfile's pip commands ('' = drop it)",
+        help="replace the --index-url of the Dockerfile's pip commands ('' = drop it; "
+        "default: keep it)",
     )
     parser.add_argument(
         "--questions",
         type=int,
         default=3,
-        help="test questions every column answers once healthy (0 = none)",
+        help="test questions every column answers once healthy (0 = none; default: %(default)s)",
     )
     args = parser.parse_args(argv)
     timings = check_image(args.work, args.torch_index_url, args.questions)

@@ -15,7 +15,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from common.config import Config
+from common.config import QA_DIR, Config
 from common.logs import setup, tqdm_progress
 from evaluation.outputs import run_and_write
 from evaluation.report import summary_table
@@ -30,13 +30,16 @@ def main(argv: list[str] | None = None) -> None:
     setup()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--questions", action="append", help=f"JSONL file(s); default {list(DEFAULT_SETS)}"
+        "--questions",
+        action="append",
+        help="a JSONL question set; repeat for several (default: the test split and the "
+        f"unanswerable set in {QA_DIR}/)",
     )
     parser.add_argument("--corpus", help="evaluate against this folder of documents")
     parser.add_argument(
         "--pipelines",
         default=",".join(default_names()),
-        help=f"comma-separated, of {', '.join(PIPELINES)}",
+        help=f"columns to ask, comma-separated, of {', '.join(PIPELINES)} (default: %(default)s)",
     )
     parser.add_argument("--limit", type=int, default=0, help="first N questions per file (0 = all)")
     parser.add_argument("--out", default="", help="output folder (default: data folder/eval-runs)")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.load import load_test, table
 from benchmarks.results import TEST_SET, write_json
-from common.config import Config
+from common.config import REPO_ROOT, Config
 from common.logs import setup
 from common.validation import auth_pairs
 from evaluation.run import load_questions
@@ -50,14 +50,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--start", action="store_true", help="start the app here and load it instead of --url"
     )
-    parser.add_argument("--data-dir", default="", help="APP_DATA_DIR for the app --start starts")
+    parser.add_argument(
+        "--data-dir",
+        default="",
+        help="APP_DATA_DIR for the app --start starts (default: the environment's)",
+    )
     parser.add_argument(
         "--auth",
         default="",
         help="user:password for an app with a login (default: APP_AUTH's first)",
     )
     parser.add_argument(
-        "--questions-file", default=str(TEST_SET), help="JSONL of questions (default: %(default)s)"
+        "--questions-file",
+        default=str(TEST_SET),
+        help=f"JSONL of questions (default: {TEST_SET.relative_to(REPO_ROOT)})",
     )
     parser.add_argument(
         "--out", default="", help="JSON report (default: data folder/load-tests/<time>.json)"
