@@ -47,7 +47,8 @@ class Usage:
 
 def context_overhead(usage: Mapping[str, Usage]) -> float | None:
     """RAG's context overhead: its mean prompt tokens over the base column's (None until both
-    have answered)."""
+    have answered). evaluation.run pairs the two per question; where both columns answered the
+    same questions, as in a conversation, the two are the same number."""
     if "rag" in usage and "base" in usage:
         return usage["rag"].prompt_tokens - usage["base"].prompt_tokens
     return None
