@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from common.config import REPO_ROOT
+from benchmarks.apps import start_app, stop_app
 from tests.ui_helpers import (
     COLUMNS,
     ask_all,
-    free_port,
     read_column,
     served,
-    wait_for_http,
     wait_text,
 )
 
@@ -51,20 +45,10 @@ def test_fake_app_shows_three_answers_with_sources_latency_and_tokens(
 
 @pytest.mark.model
 def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_PORT": str(port),
-        "APP_DATA_DIR": str(data_dir),
-        "APP_MAX_NEW_TOKENS": "48",
-    }
-    log = open(data_dir / "app.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    env = {"APP_DATA_DIR": str(data_dir), "APP_MAX_NEW_TOKENS": "48"}
+    process, url = start_app(env, data_dir / "app.log")
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/", 300, process)
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(url)
         ask_all(page, "What is the default IP address of the HX-40 on its LAN port ETH2?", 240)
         columns = {name: read_column(page, name) for name in COLUMNS}
         assert "192.168.40.1" in columns["rag"]["chat"]
@@ -73,7 +57,7 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
         # The first source opens its whole document, served by the app.
         link = page.locator("#sources-rag details[open] a").first
         assert link.inner_text().startswith("Open manual/hx40-")
-        document = page.request.get(f"http://127.0.0.1:{port}{link.get_attribute('href')}")
+        document = page.request.get(url.rstrip("/") + link.get_attribute("href"))
         assert document.ok and document.text().startswith("# ")
         for name in ("base", "lora"):
             assert "weights only" in columns[name]["sources"]
@@ -83,9 +67,7 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
             assert "completion" in column["stats"]
         _upload_then_ask_with_a_follow_up(page, data_dir)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        stop_app(process)
 
 
 def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, fake_config):
