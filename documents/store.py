@@ -114,17 +114,23 @@ class Documents:
             return Change(path, "replaced")
         return Change(path, "added", upload_path(name) if taken else None)
 
-    def add_files(self, paths: list[Path]) -> tuple[list[Change], list[str]]:
-        """Store each file as the operator adds it (one of the same name is replaced): the
-        changes made, and why each refused file was refused."""
+    def edit(self, add: list[Path], remove: list[str]) -> tuple[list[Change], list[str]]:
+        """Store each file of `add` as the operator adds it (one of the same name is replaced),
+        then remove the documents named in `remove`: the changes made, and why each file or
+        name was refused."""
         changes, refusals = [], []
-        for path in paths:
+        for path in add:
             try:
                 if not path.is_file():
                     raise DocumentError(f"{path}: no such file")
                 changes.append(self.add(path, replace=True))
             except DocumentError as exc:
-                refusals.append(str(exc))
+                refusals.append(f"not added: {exc}")
+        for name in remove:
+            try:
+                changes.append(self.remove(name))
+            except DocumentError as exc:
+                refusals.append(f"not removed: {exc}")
         return changes, refusals
 
     def save(self, path: str, text: str) -> Change:

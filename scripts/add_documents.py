@@ -15,7 +15,6 @@ import argparse
 import logging
 
 from common.config import Config
-from common.errors import DocumentError
 from common.logs import setup, tqdm_progress
 from documents.loaders import accepted_files
 from pipelines.resources import Resources
@@ -39,25 +38,18 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.paths or args.remove or args.list):
         parser.error("name files to add, --remove DOCUMENT or --list")
     resources = Resources(Config.from_env(), progress=tqdm_progress())
-    changes, refusals = resources.documents.add_files(accepted_files(args.paths))
+    changes, refusals = resources.documents.edit(accepted_files(args.paths), args.remove)
     for change in changes:
         log.info("%s %s", change.action, change.path)
     for refusal in refusals:
-        log.error("refused: %s", refusal)
-    failures = len(refusals)
-    for name in args.remove:
-        try:
-            log.info("%s %s", resources.documents.remove(name).action, name)
-        except DocumentError as exc:
-            failures += 1
-            log.error("not removed: %s", exc)
+        log.error(refusal)
     index = resources.index()
     if args.list:
         for doc in resources.documents.listing():
             chunks = index.documents.get(doc.path, {}).get("chunks", 0)
             print(f"{doc.path}\t{doc.origin}\t{chunks} chunks\t{doc.title}")
     log.info("index: %d chunks from %d documents", index.size, len(index.documents))
-    raise SystemExit(1 if failures else 0)
+    raise SystemExit(1 if refusals else 0)
 
 
 if __name__ == "__main__":
