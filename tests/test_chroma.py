@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.apps import free_port
+from benchmarks.apps import free_port, stop_app
 from common.config import Config
 from common.errors import ConfigError, PipelineError
 from documents.embeddings import LocalEmbeddings
@@ -40,24 +40,15 @@ def _start_server(folder: Path) -> tuple[subprocess.Popen, str]:
                 return process, url
         except httpx.HTTPError:
             time.sleep(0.1)
-    _stop(process)
+    stop_app(process)
     pytest.fail(f"chroma run did not answer: {(folder / 'server.log').read_text()[-2000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     process, url = _start_server(tmp_path_factory.mktemp("chroma"))
     yield url
-    _stop(process)
+    stop_app(process)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +186,7 @@ def test_a_server_that_stops_makes_searches_a_pipeline_error(embeddings, tmp_pat
         index = open_index(_app(tmp_path, url), embeddings)
         assert index.search(NOTICE, k=1)[0].document.metadata["section"] == "2. Notice"
     finally:
-        _stop(process)
+        stop_app(process)
     with pytest.raises(PipelineError, match="APP_CHROMA_URL") as error:
         index.search(NOTICE, k=1)
     assert url in str(error.value)
