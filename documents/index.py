@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
 from common.config import Config
@@ -26,6 +30,7 @@ from common.logs import Progress
 from common.threads import on_all_cores
 from documents import chroma
 from documents.chunks import CorpusFile, corpus_hash, split
+from documents.keywords import KeywordIndex, fuse
 from documents.store import Documents, text_hash
 
 log = logging.getLogger(__name__)
@@ -69,18 +74,64 @@ class Index:
         self.signature = signature  # see index_signature
         self.sync = sync  # None when the index was already up to date
         self.server = server  # APP_CHROMA_URL, or "" for the embedded index
+        self._keywords: KeywordIndex | None = None
+        self._keywords_lock = threading.Lock()
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The k most similar chunks, best first."""
-        try:
+        with self._server_errors():
             pairs = self.store.similarity_search_with_relevance_scores(query, k=k)
+        return [Hit(doc, float(score)) for doc, score in pairs]
+
+    def hybrid_search(self, query: str, k: int, pool: int = 20) -> list[Hit]:
+        """The k best chunks by the fusion of two rankings of `pool` each: vector similarity
+        and BM25 keywords (documents/keywords.py). Every hit's score is still its cosine
+        similarity to the query, so that thresholds and the sources panel read the same."""
+        with self._server_errors():
+            vector = self.store.embeddings.embed_query(query)
+            pairs = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=pool)
+            dense = {doc.id: Hit(doc, 1.0 - float(distance)) for doc, distance in pairs}
+            chosen = fuse([list(dense), self.keywords().search(query, pool)], k)
+            return [dense.get(key) or hit for key, hit in self._hits(chosen, vector, dense)]
+
+    def keywords(self) -> KeywordIndex:
+        """The BM25 index of this collection's chunks, built on first use."""
+        with self._keywords_lock:
+            if self._keywords is None:
+                got = chroma.collection(self.store).get(include=["documents"])
+                self._keywords = KeywordIndex(got["ids"], got["documents"])
+            return self._keywords
+
+    def _hits(
+        self, ids: list[str], vector: list[float], known: dict[str, Hit]
+    ) -> list[tuple[str, Hit | None]]:
+        """(id, Hit) in the order of `ids`; chunks the vector search did not return are read
+        from the collection with their stored vectors, to score them the same way."""
+        missing = [key for key in ids if key not in known]
+        found: dict[str, Hit] = {}
+        if missing:
+            got = chroma.collection(self.store).get(
+                ids=missing, include=["documents", "metadatas", "embeddings"]
+            )
+            query = np.asarray(vector)
+            for key, text, meta, stored in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                document = Document(page_content=text, metadata=meta, id=key)
+                found[key] = Hit(document, float(np.asarray(stored) @ query))
+        return [(key, known.get(key) or found.get(key)) for key in ids]
+
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """A Chroma server that stopped answering is a PipelineError naming APP_CHROMA_URL."""
+        try:
+            yield
         except Exception as exc:
             import httpx
 
             if self.server and isinstance(exc, httpx.TransportError):
                 raise PipelineError(chroma.unreachable(self.server, exc)) from None
             raise
-        return [Hit(doc, float(score)) for doc, score in pairs]
 
 
 def open_index(
