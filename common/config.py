@@ -53,6 +53,17 @@ class Config:
     corpus_dir: str = str(REPO_ROOT / "corpus")
     data_dir: str = str(REPO_ROOT / ".data")
     top_k: int = 4
+    retrieval: str = "hybrid"  # "hybrid": BM25 fused with the vector search; "dense": vectors
+    # What the RAG columns hand the model: "evidence" (the sentences that answer, with their
+    # sections) or "chunks" (the whole retrieved passages).
+    rag_context: str = "evidence"
+    evidence_sentences: int = 3  # sentences handed to the model in evidence mode
+    # The RAG columns decline when no passage scores this much (cosine, 0-1); 0 = never.
+    # 0.48: the highest value that declined at most 1 % of the validation questions.
+    rag_min_score: float = 0.48
+    rag_max_new_tokens: int = 48  # the RAG columns' answer budget: the value, then one sentence
+    # 1: the RAG columns decline an answer whose numbers are not in the context they were given
+    rag_support_check: int = 1
     chunk_size: int = 800
     chunk_overlap: int = 120
     max_new_tokens: int = 160

@@ -66,6 +66,18 @@ SECRETS = {"openai_api_key", "auth"}  # never shown, not even in the message abo
 
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "top_k": (lambda c: 1 <= c.top_k <= 50, "an integer from 1 to 50"),
+    "retrieval": (lambda c: c.retrieval in ("hybrid", "dense"), "hybrid or dense"),
+    "rag_context": (lambda c: c.rag_context in ("evidence", "chunks"), "evidence or chunks"),
+    "evidence_sentences": (
+        lambda c: 1 <= c.evidence_sentences <= 20,
+        "an integer from 1 to 20",
+    ),
+    "rag_min_score": (lambda c: 0.0 <= c.rag_min_score < 1.0, "a number from 0 to below 1"),
+    "rag_support_check": (lambda c: c.rag_support_check in (0, 1), "0 (off) or 1 (on)"),
+    "rag_max_new_tokens": (
+        lambda c: 1 <= c.rag_max_new_tokens <= 4096,
+        "an integer from 1 to 4096",
+    ),
     "chunk_size": (
         lambda c: 100 <= c.chunk_size <= 20_000,
         "an integer from 100 to 20000 (characters)",

@@ -19,6 +19,7 @@ class Source:
     text: str
     score: float | None = None
     rank: int | None = None
+    used: tuple[str, ...] = ()  # its sentences the model was given (evidence mode), in order
 
 
 @dataclass(frozen=True)

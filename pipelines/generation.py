@@ -28,17 +28,20 @@ def generate_answer(
     started: float,
     sources: tuple[Source, ...] = (),
     retrieval_s: float | None = None,
+    budget: tuple[str, int] | None = None,
 ) -> Iterator[Answer]:
-    """Stream the model's reply to `messages`; timings count from `started` (perf_counter)."""
+    """Stream the model's reply to `messages`, at most `budget` tokens (the setting that says
+    so and its value; default APP_MAX_NEW_TOKENS); timings count from `started`."""
+    setting, max_new_tokens = budget or ("APP_MAX_NEW_TOKENS", config.max_new_tokens)
     input_ids = engine.prompt_ids(messages)
     # A local engine counts the prompt now; a model server counts it itself and reports its
     # count with the reply (Piece.prompt_tokens), which then takes this one's place.
     prompt_tokens = engine.prompt_tokens(input_ids)
     limit = engine.context_window
-    if limit and prompt_tokens is not None and prompt_tokens + config.max_new_tokens > limit:
+    if limit and prompt_tokens is not None and prompt_tokens + max_new_tokens > limit:
         raise PipelineError(
-            f"The prompt is {prompt_tokens} tokens; with APP_MAX_NEW_TOKENS="
-            f"{config.max_new_tokens} it exceeds the model's context window of {limit} tokens. "
+            f"The prompt is {prompt_tokens} tokens; with {setting}={max_new_tokens} "
+            f"it exceeds the model's context window of {limit} tokens. "
             "Clear the conversation or ask a shorter question."
         )
     answer = Answer(
@@ -52,7 +55,7 @@ def generate_answer(
     for piece in engine.stream(
         input_ids,
         use_adapter=use_adapter,
-        max_new_tokens=config.max_new_tokens,
+        max_new_tokens=max_new_tokens,
         temperature=config.temperature,
     ):
         if piece.prompt_tokens is not None:

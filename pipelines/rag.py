@@ -5,21 +5,39 @@ LangChain chain: text splitter -> Chroma vector store -> retriever -> prompt -> 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
 
+import numpy as np
 from langchain_core.prompts import ChatPromptTemplate
 
+from common.config import Config
 from common.messages import Message, clean_history
+from documents.evidence import Evidence, pick
 from documents.index import Hit
 from pipelines.core import Answer, Source, last
 from pipelines.generation import generate_answer
 from pipelines.resources import Resources
+from pipelines.support import shortened, unsupported
 
 NOT_FOUND = "The documents do not contain the answer."
+WEAK = "(No passage is close enough to the question: APP_RAG_MIN_SCORE.)"
+UNSUPPORTED = "(The model answered with {}, which the passages given to it do not hold.)"
 
 # Plain "Context / Question / Answer:" worked better for the 135M default model than numbered
-# passages, which it tended to answer with a passage number.
+# passages, which it tended to answer with a passage number. One worked example before the
+# conversation shows the answer wanted: the value copied from the context, first.
+ASK = "Context:\n{context}\n\nQuestion: {question}\nAnswer:"
+EXAMPLE = (
+    ASK.format(
+        context="Term: The lease runs for 36 months and then renews for 12 months at a time.",
+        question="For how long does the lease run at first?",
+    ),
+    "36 months.",
+)
 PROMPT = ChatPromptTemplate.from_messages(
     [
         (
@@ -27,11 +45,14 @@ PROMPT = ChatPromptTemplate.from_messages(
             "Answer the question with facts from the context only. Quote the exact number, "
             f"period or name from the context. If the context does not say, answer: {NOT_FOUND}",
         ),
+        ("human", EXAMPLE[0]),
+        ("ai", EXAMPLE[1]),
         ("placeholder", "{history}"),
-        ("human", "Context:\n{context}\n\nQuestion: {question}\nAnswer:"),
+        ("human", ASK),
     ]
 )
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+_NUMBERING = re.compile(r"^[\d.]+\s*")  # "3.4 Retention" -> "Retention"
 
 
 def format_passages(hits: Sequence[Hit]) -> str:
@@ -43,7 +64,23 @@ def format_passages(hits: Sequence[Hit]) -> str:
     return "\n\n".join(parts)
 
 
-def to_sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
+def format_evidence(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> str:
+    """Evidence sentences as the model sees them, best first, each with where it comes from."""
+    parts = []
+    for evidence in chosen:
+        meta = hits[evidence.sentence.passage].document.metadata
+        # The section's name without its number: the model copied "7.3" or "From …, section
+        # 8.6" into its answers when it saw them (measured on the validation split).
+        title = _NUMBERING.sub("", meta["section"] or meta["title"])
+        parts.append(f"{title}: {evidence.context}")
+    return "\n\n".join(parts)
+
+
+def to_sources(hits: Sequence[Hit], chosen: Sequence[Evidence] = ()) -> tuple[Source, ...]:
+    """The passages in rank order, each with its sentences that went into the context."""
+    used: dict[int, list[str]] = {}
+    for evidence in chosen:
+        used.setdefault(evidence.sentence.passage, []).extend(evidence.texts)
     return tuple(
         Source(
             document=hit.document.metadata["document"],
@@ -51,6 +88,7 @@ def to_sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
             text=hit.document.metadata["text"],
             score=hit.score,
             rank=rank,
+            used=tuple(used.get(rank - 1, ())),
         )
         for rank, hit in enumerate(hits, start=1)
     )
@@ -74,8 +112,21 @@ class RagPipeline:
     optional = False
     use_adapter = False
 
-    def __init__(self, resources: Resources) -> None:
+    def __init__(self, resources: Resources, **settings: Any) -> None:
+        """`settings`: retrieval settings (top_k, retrieval, rag_context) that differ from the
+        configured ones for this column, e.g. one browser session's choice."""
         self.resources = resources
+        self.settings = settings
+
+    @property
+    def config(self) -> Config:
+        """The configuration this column answers with: the app's, with its own settings."""
+        config = self.resources.config
+        return replace(config, **self.settings) if self.settings else config
+
+    def tuned(self, **settings: Any) -> RagPipeline:
+        """The same column with other retrieval settings; this one is left as it is."""
+        return type(self)(self.resources, **{**self.settings, **settings})
 
     def retrieve(self, question: str, history: Sequence[Message] = ()) -> tuple[list[Hit], float]:
         """The top-k passages for the question, and the seconds retrieval took.
@@ -85,36 +136,89 @@ class RagPipeline:
         this one as well; the better-scoring passages of both searches are kept. A question on
         a new subject still wins with its own search."""
         started = time.perf_counter()
-        index, k = self.resources.index(), self.resources.config.top_k
-        hits = index.search(question, k)
+        index, config = self.resources.index(), self.config
+        search = index.hybrid_search if config.retrieval == "hybrid" else index.search
+        k = config.top_k
+        hits = search(question, k)
         previous = [m["content"] for m in clean_history(history) if m["role"] == "user"][-1:]
         if previous:
-            hits = _best(hits + index.search(f"{previous[0]}\n{question}", k), k)
+            hits = _best(hits + search(f"{previous[0]}\n{question}", k), k)
         return hits, time.perf_counter() - started
 
+    def evidence(self, question: str, hits: Sequence[Hit]) -> list[Evidence]:
+        """The sentences of `hits` handed to the model (APP_RAG_CONTEXT=evidence); none when
+        the model reads the whole passages."""
+        config = self.config
+        if config.rag_context != "evidence" or not hits:
+            return []
+        embeddings = self.resources.embeddings()
+        return pick(
+            question,
+            [hit.document.metadata["text"] for hit in hits],
+            lambda texts: np.asarray(embeddings.embed_documents(texts)),
+            count=config.evidence_sentences,
+        )
+
     def messages(
-        self, question: str, history: Sequence[Message], hits: Sequence[Hit]
+        self,
+        question: str,
+        history: Sequence[Message],
+        hits: Sequence[Hit],
+        chosen: Sequence[Evidence] = (),
     ) -> list[Message]:
-        """The chat prompt: instructions, the conversation so far, passages and question."""
+        """The chat prompt: instructions, the conversation so far, the context and question.
+        The context is the evidence sentences where there are some, else the passages."""
+        context = format_evidence(hits, chosen) if chosen else format_passages(hits)
         prompt = PROMPT.format_messages(
             history=[(m["role"], m["content"]) for m in clean_history(history)],
-            context=format_passages(hits),
+            context=context,
             question=question,
         )
         return [{"role": _ROLES.get(m.type, m.type), "content": m.content} for m in prompt]
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         started = time.perf_counter()
-        hits, retrieval_s = self.retrieve(question, history)
-        yield from generate_answer(
+        hits, _ = self.retrieve(question, history)
+        chosen = self.evidence(question, hits)
+        retrieval_s = time.perf_counter() - started  # finding the passages and the sentences
+        config = self.config
+        sources = to_sources(hits, chosen)
+        if max((hit.score for hit in hits), default=0.0) < config.rag_min_score:
+            yield self._declined(sources, started, retrieval_s, WEAK)
+            return
+        messages = self.messages(question, history, hits, chosen)
+        for answer in generate_answer(
             self.resources.engine(),
-            self.resources.config,
+            config,
             self.name,
-            self.messages(question, history, hits),
+            messages,
             use_adapter=self.use_adapter,
             started=started,
-            sources=to_sources(hits),
+            sources=sources,
             retrieval_s=retrieval_s,
+            budget=("APP_RAG_MAX_NEW_TOKENS", config.rag_max_new_tokens),
+        ):
+            yield self._checked(answer, messages[-1]["content"]) if answer.done else answer
+
+    def _checked(self, answer: Answer, context: str) -> Answer:
+        """The final answer, cut to the value and at most one more sentence; declined when its
+        numbers are not in the context (APP_RAG_SUPPORT_CHECK)."""
+        text = shortened(answer.text)
+        if self.config.rag_support_check and (missing := unsupported(text, context)):
+            text = f"{NOT_FOUND} {UNSUPPORTED.format(', '.join(missing))}"
+        return replace(answer, text=text)
+
+    def _declined(
+        self, sources: tuple[Source, ...], started: float, retrieval_s: float, why: str
+    ) -> Answer:
+        """The not-found answer without asking the model: no passage is close enough."""
+        return Answer(
+            self.name,
+            text=f"{NOT_FOUND} {why}",
+            sources=sources,
+            total_s=time.perf_counter() - started,
+            retrieval_s=retrieval_s,
+            done=True,
         )
 
     def answer(self, question: str, history: Sequence[Message] = ()) -> Answer:

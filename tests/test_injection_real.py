@@ -6,6 +6,7 @@ no column reveals a system prompt."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -63,7 +64,10 @@ def test_an_injected_document_is_only_a_source_and_leaks_no_system_prompt(
     for name in ("rag", "rag_lora"):
         documents = [s.document for s in after[name].sources]
         assert "notes/pump-power.md" in documents and "manual/pump.md" in documents
-        shown = sources_markdown(after[name], injected.documents.locate)
+        # as text, once the marks of the sentences given to the model are taken out
+        shown = re.sub(
+            r"</?(u|mark)>", "", sources_markdown(after[name], injected.documents.locate)
+        )
         assert INJECTION.replace("'", "&#x27;") in shown and "<img" not in shown
         assert "&lt;img src=x onerror=alert(1)&gt;" in shown
         assert after[name].done and after[name].text.strip()

@@ -162,9 +162,13 @@ def test_history_keeps_only_user_and_assistant_text_within_the_caps():
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello"},
     ]
-    for messages in (chat(hostile, "Q?"), RagPipeline(None).messages("Q?", hostile, [])):
+    # The RAG prompt holds one worked example (a user and an assistant turn) before the history.
+    for messages, example in (
+        (chat(hostile, "Q?"), []),
+        (RagPipeline(None).messages("Q?", hostile, []), ["user", "assistant"]),
+    ):
         roles = [m["role"] for m in messages]
-        assert roles == ["system", "user", "assistant", "user"]
+        assert roles == ["system", *example, "user", "assistant", "user"]
         assert "PWNED" not in json.dumps(messages)
     long = [{"role": r, "content": "x" * 900} for _ in range(40) for r in ("user", "assistant")]
     kept = clean_history(long)

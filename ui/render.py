@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,9 +63,11 @@ def sources_markdown(answer: Answer, locate: Locate | None = None) -> str:
         parts.append(
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
             f" · §{html.escape(source.section or '–')}{score}</summary>"
-            f"<blockquote>{_marked(source.text, answer.text)}</blockquote>"
+            f"<blockquote>{_marked(source.text, answer.text, source.used)}</blockquote>"
             f"{_document_link(source.document, locate)}</details>"
         )
+    if any(source.used for source in answer.sources):
+        parts.insert(0, "*Underlined: the sentences given to the model.*")
     return "\n\n".join(parts)
 
 
@@ -78,12 +80,15 @@ def _document_link(document: str, locate: Locate | None) -> str:
     return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}</a></p>'
 
 
-def _marked(passage: str, answer: str) -> str:
-    """The passage as HTML, its sentence sharing the most words with the answer in <mark>."""
+def _marked(passage: str, answer: str, used: Sequence[str] = ()) -> str:
+    """The passage as HTML, its sentence sharing the most words with the answer in <mark> and
+    the sentences the model was given underlined."""
     sentence = supporting_sentence(passage, answer)
     text = html.escape(passage)
     if sentence:
         text = text.replace(html.escape(sentence), f"<mark>{html.escape(sentence)}</mark>", 1)
+    for given in used:
+        text = text.replace(html.escape(given), f"<u>{html.escape(given)}</u>", 1)
     return text.replace("\n", "<br>")
 
 

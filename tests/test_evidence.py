@@ -1,0 +1,91 @@
+"""The evidence picker keeps the sentence that answers, with the sentence before it, from made-up
+passages full of other numbers; and the support check and answer cut of the RAG columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from common.config import Config
+from documents.embeddings import LocalEmbeddings
+from documents.evidence import lexical_scores, pick, sentences_of
+from pipelines.support import numbers, shortened, unsupported
+
+RETENTION = (
+    "Logs are kept in the EU region. The user audit log is kept for 24 months, and the alert "
+    "notification log for 180 days. Backups are encrypted with AES-256.\n"
+    "- Access logs: 90 days\n- Billing records: 10 years"
+)
+NOTICE = (
+    "Either party may end the agreement at the end of a term. Notice must be given 60 days "
+    "before the term ends. A term lasts 12 months and renews automatically."
+)
+ERRORS = (
+    "E-101 means the power supply is below 44 V. E-204 means the pump seal has failed and must "
+    "be replaced within 30 days. E-305 means the display lost its connection."
+)
+CASES = [
+    ("How long is the user audit log retained?", "24 months"),
+    ("How many days before the end of a term must notice be given?", "60 days"),
+    ("What does error E-204 mean?", "seal has failed"),
+    ("For how long are access logs kept?", "Access logs: 90 days"),
+]
+
+
+@pytest.fixture(scope="module")
+def embed():
+    embeddings = LocalEmbeddings(Config().embedder)
+    return lambda texts: np.asarray(embeddings.embed_documents(texts))
+
+
+def test_passages_are_cut_into_sentences_and_list_items():
+    assert sentences_of(RETENTION) == [
+        "Logs are kept in the EU region.",
+        "The user audit log is kept for 24 months, and the alert notification log for 180 days.",
+        "Backups are encrypted with AES-256.",
+        "Access logs: 90 days",
+        "Billing records: 10 years",
+    ]
+    assert sentences_of("# Title\n\n## 3.1 Uptime\nIt is 99.9 %.") == ["It is 99.9 %."]
+
+
+@pytest.mark.parametrize(("question", "answer"), CASES)
+def test_the_best_sentence_holds_the_answer(embed, question, answer):
+    chosen = pick(question, [RETENTION, NOTICE, ERRORS], embed, count=2)
+    assert answer in chosen[0].sentence.text
+    assert len(chosen) == 2 and chosen[0].score >= chosen[1].score
+
+
+def test_a_sentence_keeps_the_one_before_it_and_nothing_twice(embed):
+    chosen = pick("How long is the user audit log retained?", [RETENTION], embed, count=3)
+    assert chosen[0].texts[0] == "Logs are kept in the EU region."
+    placed = [text for evidence in chosen for text in evidence.texts]
+    assert len(placed) == len(set(placed))  # a neighbour already given is not given again
+    alone = pick("How long is the user audit log retained?", [RETENTION], embed, neighbours=0)
+    assert alone[0].texts == (alone[0].sentence.text,)
+
+
+def test_rare_words_weigh_most_in_the_lexical_score():
+    scores = lexical_scores("What does E-204 mean?", ERRORS.split(". "))
+    assert scores.index(max(scores)) == 1
+
+
+def test_numbers_of_an_answer_must_be_in_its_context():
+    assert numbers("Replace it every 2,000 hours (see 3.1.2), or by 2026-01-31.") == {
+        "2000",
+        "3.1.2",
+        "2026-01-31",
+    }
+    context = "Notice must be given 60 days before the term of 12 months ends."
+    assert unsupported("60 days.", context) == []
+    assert unsupported("It is 90 days, not 60.", context) == ["90"]
+    assert unsupported("The notice period is short.", context) == []
+
+
+def test_an_answer_is_cut_after_the_value_and_one_more_sentence():
+    assert shortened("60 days. Notice is written. It goes to the address.") == (
+        "60 days. Notice is written."
+    )
+    assert shortened("Version 3.1.2 is current.\n\nFrom the manual:") == (
+        "Version 3.1.2 is current. From the manual:"
+    )
