@@ -49,7 +49,9 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
     process, url = start_app(env, data_dir / "app.log")
     try:
         page.goto(url)
-        ask_all(page, "What is the default IP address of the HX-40 on its LAN port ETH2?", 240)
+        ask_all(
+            page, "What is the default IP address of the HX-40 gateway on its LAN port ETH2?", 240
+        )
         columns = {name: read_column(page, name) for name in COLUMNS}
         assert "192.168.40.1" in columns["rag"]["chat"]
         assert "manual/hx40-" in columns["rag"]["sources"]

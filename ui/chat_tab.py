@@ -13,6 +13,7 @@ import gradio as gr
 from common.config import Config
 from common.messages import MAX_QUESTION_CHARS, clean_history, clean_question
 from pipelines.core import Answer, Pipeline
+from pipelines.rag import RagPipeline
 from pipelines.runner import run_all
 from ui.render import sources_markdown, stats_markdown
 from ui.transcript import Turn
@@ -61,16 +62,11 @@ def build_chat(
         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Clear", scale=0, elem_id="clear")
     optional = [p for p in pipelines if p.optional]
-    toggles = []
-    if optional:
-        with gr.Row():
-            toggles = [
-                gr.Checkbox(
-                    label=f"Show the {p.title} column", value=False, elem_id=f"show-{p.name}"
-                )
-                for p in optional
-            ]
+    toggles = _toggles(optional)
     chats, stats, sources, columns, lines = _columns(pipelines)
+    settings = (
+        _retrieval_settings(config) if any(isinstance(p, RagPipeline) for p in pipelines) else []
+    )
     gr.Examples(EXAMPLES, inputs=question, label="Try these")
     turns = gr.State([])
     # What each column's chat shows, kept on the server: the conversation a column answers from
@@ -82,7 +78,7 @@ def build_chat(
 
     answer_all = _answerer(pipelines, config, locate)
     outputs = [question, *chats, *stats, *sources, turns, conversations]
-    inputs = [question, turns, conversations, *toggles]
+    inputs = [question, turns, conversations, *toggles, *settings]
     answered = [
         # one limit for both triggers: at most 4 questions in flight (the engine batches them)
         event(
@@ -106,6 +102,48 @@ def build_chat(
             event.then(refresh, None, lines)
     session = gr.State(None)
     return ChatParts(turns, session, answered, toggles, optional, clear, refresh, lines)
+
+
+def _toggles(optional: Sequence[Pipeline]) -> list[gr.Checkbox]:
+    """One switch per optional column, off at first."""
+    if not optional:
+        return []
+    with gr.Row():
+        return [
+            gr.Checkbox(label=f"Show the {p.title} column", value=False, elem_id=f"show-{p.name}")
+            for p in optional
+        ]
+
+
+def _retrieval_settings(config: Config) -> list[Any]:
+    """The RAG columns' retrieval for this browser session, from the configured defaults: what
+    a stakeholder changes to watch an answer change with its passages."""
+    with gr.Accordion("Retrieval settings (RAG columns, this session)", open=False), gr.Row():
+        top_k = gr.Slider(
+            1, 10, value=config.top_k, step=1, label="Passages (top-k)", elem_id="top-k"
+        )
+        context = gr.Radio(
+            [("Evidence sentences", "evidence"), ("Whole passages", "chunks")],
+            value=config.rag_context,
+            label="What the model reads",
+            elem_id="rag-context",
+        )
+        hybrid = gr.Checkbox(
+            value=config.retrieval == "hybrid",
+            label="Hybrid search (keywords + vectors)",
+            elem_id="hybrid",
+        )
+    return [top_k, context, hybrid]
+
+
+def _tuned(pipeline: Pipeline, values: Sequence[Any]) -> Pipeline:
+    """A RAG column with this session's retrieval settings (any other column as it is)."""
+    if not isinstance(pipeline, RagPipeline) or len(values) != 3:
+        return pipeline
+    top_k, context, hybrid = values
+    return pipeline.tuned(
+        top_k=int(top_k), rag_context=str(context), retrieval="hybrid" if hybrid else "dense"
+    )
 
 
 def _refresher(
@@ -156,10 +194,14 @@ def _answerer(
 ) -> Callable[..., Iterator[list[Any]]]:
     count = len(pipelines)
 
+    optional = sum(p.optional for p in pipelines)
+
     def answer_all(
-        text: str, turns: list[Turn], histories: list[list[Any]], *switched_on: Any
+        text: str, turns: list[Turn], histories: list[list[Any]], *choices: Any
     ) -> Iterator[list[Any]]:
-        shown = _shown(pipelines, switched_on)
+        # the optional-column switches, then the retrieval settings (missing ones: defaults)
+        shown = _shown(pipelines, choices[:optional])
+        settings = choices[optional:]
         text, notice = clean_question(text if isinstance(text, str) else "")
         if notice:
             gr.Warning(notice)
@@ -182,7 +224,7 @@ def _answerer(
         asked_at = datetime.now(UTC).isoformat(timespec="seconds")
         yield ["", *chat, *stat, *src, turns, chat]
         final: dict[str, Answer] = {}
-        asked = [pipelines[i] for i in active]
+        asked = [_tuned(pipelines[i], settings) for i in active]
         for state in run_all(asked, text, [clean_history(histories[i]) for i in active]):
             i = active[state.index]
             if state.error is not None:
