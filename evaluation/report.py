@@ -15,9 +15,14 @@ COLUMNS = [
     ("f1", "F1", "{:.3f}"),
     ("abstention_rate", "abstain", "{:.2f}"),
     ("false_abstention_rate", "false abst.", "{:.2f}"),
+    ("recall_at_1", "recall@1", "{:.2f}"),
+    ("recall_at_3", "recall@3", "{:.2f}"),
     ("recall_at_k", "recall@k", "{:.2f}"),
     ("mrr", "MRR", "{:.2f}"),
     ("passages_hold_answer", "passages hold answer", "{:.2f}"),
+    ("evidence_holds_answer", "evidence holds answer", "{:.2f}"),
+    ("reading_failures", "wrong: reading", "{:.2f}"),
+    ("retrieval_failures", "wrong: retrieval", "{:.2f}"),
     ("latency_p50_s", "p50 s", "{:.2f}"),
     ("latency_p95_s", "p95 s", "{:.2f}"),
     ("first_token_p50_s", "TTFT s", "{:.2f}"),
@@ -113,6 +118,30 @@ def _table(summary: dict[str, dict[str, Any]]) -> str:
     return f"<table><tr><th>pipeline</th>{head}</tr>{''.join(body)}</table>"
 
 
+def type_table(summary: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table per pipeline and question type: questions, contains-gold (answerable
+    types) or declined (unanswerable), and mean prompt tokens."""
+    lines = ["| pipeline | type | questions | contains | declined | prompt tok |", "|---" * 6 + "|"]
+    for name, metrics in summary.items():
+        for kind, row in (metrics.get("by_type") or {}).items():
+            contains = "–" if row["contains"] is None else f"{row['contains']:.2f}"
+            lines.append(
+                f"| {name} | {kind} | {row['questions']} | {contains} | "
+                f"{row['declined']:.2f} | {row['prompt_tokens']:.0f} |"
+            )
+    return "\n".join(lines)
+
+
+def _type_html(summary: dict[str, dict[str, Any]]) -> str:
+    rows = [line.strip("|").split("|") for line in type_table(summary).splitlines()]
+    head = "".join(f"<th>{html.escape(c.strip())}</th>" for c in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>"
+        for row in rows[2:]
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def _worst(records: Sequence[Record], per_pipeline: int = 5) -> str:
     parts = []
     for name in dict.fromkeys(r.pipeline for r in records):
@@ -157,6 +186,7 @@ td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-a
 <h1>RAG vs fine-tuning: evaluation report</h1>
 <p>{facts}</p>
 <h2>Summary</h2>{_table(summary)}
+<h2>By question type</h2>{_type_html(summary)}
 <h2>Trade-offs</h2>{plots_html(summary)}
 <h2>Worst answers per pipeline</h2>{_worst(records)}
 </body></html>

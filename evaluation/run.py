@@ -18,6 +18,7 @@ from typing import Any
 from common.config import QA_DIR, REPO_ROOT
 from common.errors import PipelineError
 from common.logs import Progress
+from evaluation.failures import breakdown, by_type, question_type
 from evaluation.metrics import abstained, answer_scores, contains, percentile
 from pipelines.core import Answer, Pipeline, price
 
@@ -49,6 +50,9 @@ class Record:
     retrieved: list[str] = field(default_factory=list)
     gold_rank: int | None = None  # rank of the first passage from the gold source document
     passages_hold_answer: bool | None = None
+    # whether the sentences handed to the model hold it (None: whole passages were handed)
+    evidence_holds_answer: bool | None = None
+    kind: str = ""  # the question's type (evaluation/failures.py)
 
     @property
     def answerable(self) -> bool:
@@ -119,6 +123,10 @@ def score_answer(pipeline: str, item: dict[str, Any], answer: Answer) -> Record:
         passages_hold_answer=any(contains(s.text, gold) for s in passages)
         if passages and gold
         else None,
+        evidence_holds_answer=any(contains(" ".join(s.used), gold) for s in passages)
+        if gold and any(s.used for s in passages)
+        else None,
+        kind=question_type(item),
     )
 
 
@@ -190,6 +198,14 @@ def summarize(
                     if r.passages_hold_answer is not None
                 ]
             ),
+            "evidence_holds_answer": _avg(
+                [
+                    float(r.evidence_holds_answer)
+                    for r in answerable
+                    if r.evidence_holds_answer is not None
+                ]
+            ),
+            **breakdown(rows),
             "latency_p50_s": _pct([r.total_s for r in rows], 50),
             "latency_p95_s": _pct([r.total_s for r in rows], 95),
             "first_token_p50_s": _pct([r.first_token_s for r in rows if r.first_token_s], 50),
@@ -203,6 +219,7 @@ def summarize(
             "context_overhead_cost_per_1000": None
             if overhead is None
             else price(overhead, 0, price_input_per_m, 0) * 1000,
+            "by_type": by_type(rows),
         }
     return summary
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from common.config import QA_DIR, Config
 from common.logs import setup, tqdm_progress
 from evaluation.outputs import run_and_write
-from evaluation.report import summary_table
+from evaluation.report import summary_table, type_table
 from evaluation.run import DEFAULT_SETS, load_questions
 from pipelines.registry import PIPELINES, build_pipelines, default_names
 from pipelines.resources import Resources
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out) if args.out else None
     progress = tqdm_progress("evaluating", "answer")
     summary, paths = run_and_write(pipelines, items, config, out, progress=progress)
-    log.info("results:\n%s", summary_table(summary))
+    log.info("results:\n%s\n\n%s", summary_table(summary), type_table(summary))
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
 
 
