@@ -37,10 +37,14 @@ def test_top_k_and_context_mode_change_the_passages_the_model_reads(page, resour
         assert "given to the model" in first and "<u>" in first  # evidence sentences marked
 
         page.get_by_text("Retrieval settings (RAG columns, this session)").click()
-        page.fill("#top-k input[type=number]", "2")
-        page.press("#top-k input[type=number]", "Tab")
+        slider = page.locator("#top-k input[type=range]")
+        slider.focus()
+        slider.press("Home")  # the slider's own keys: 1, then one step up
+        slider.press("ArrowRight")
         page.get_by_label("Whole passages").check()
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(1500)  # Gradio takes the values on change; then ask
+        assert page.locator("#top-k input[type=number]").input_value() == "2"
+        assert page.get_by_label("Whole passages").is_checked()
         second = _ask(page)
         assert second.count("<details") == 2
         assert "given to the model" not in second and "<u>" not in second
