@@ -19,7 +19,7 @@ import numpy as np
 
 # A sentence ends at . ! ? followed by a space; a line break always ends one (list items, table
 # rows and headings stay units of their own).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“])|\n+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“])|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
 _STOP = """a an and are as at be by can do does did for from has have how i if in is it its of on or
 s that the their there these this to was what when where which who whom why will with would
@@ -51,7 +51,7 @@ class Evidence:
 
 def sentences_of(passage: str) -> list[str]:
     """A passage cut into sentences; headings and blank lines dropped."""
-    parts = (part.strip(" \t-*>|") for part in _SENTENCE_END.split(passage))
+    parts = (part.strip(" \t-*>|") for part in SENTENCE_END.split(passage))
     return [part for part in parts if len(part) > 2 and not part.startswith("#")]
 
 

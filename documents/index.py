@@ -92,7 +92,7 @@ class Index:
             pairs = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=pool)
             dense = {doc.id: Hit(doc, 1.0 - float(distance)) for doc, distance in pairs}
             chosen = fuse([list(dense), self.keywords().search(query, pool)], k)
-            return [dense.get(key) or hit for key, hit in self._hits(chosen, vector, dense)]
+            return [hit for _, hit in self._hits(chosen, vector, dense)]
 
     def keywords(self) -> KeywordIndex:
         """The BM25 index of this collection's chunks, built on first use."""
@@ -104,7 +104,7 @@ class Index:
 
     def _hits(
         self, ids: list[str], vector: list[float], known: dict[str, Hit]
-    ) -> list[tuple[str, Hit | None]]:
+    ) -> list[tuple[str, Hit]]:
         """(id, Hit) in the order of `ids`; chunks the vector search did not return are read
         from the collection with their stored vectors, to score them the same way."""
         missing = [key for key in ids if key not in known]
@@ -119,7 +119,7 @@ class Index:
             ):
                 document = Document(page_content=text, metadata=meta, id=key)
                 found[key] = Hit(document, float(np.asarray(stored) @ query))
-        return [(key, known.get(key) or found.get(key)) for key in ids]
+        return [(key, known.get(key) or found[key]) for key in ids]
 
     @contextmanager
     def _server_errors(self) -> Iterator[None]:

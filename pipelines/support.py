@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
+from documents.evidence import SENTENCE_END  # the evidence picker's sentences
+
 # 24 · 99.9 · 192.168.40.1 · 2,000 · 3.1.2 · 2026-01-31 · 14:00
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
-# The end of a sentence: . ! ? before a space and a capital letter or digit, or a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])|\n+")
 
 
 def numbers(text: str) -> set[str]:
@@ -38,5 +38,5 @@ def unsupported(answer: str, context: str) -> list[str]:
 
 def shortened(text: str, sentences: int = 2) -> str:
     """The first `sentences` sentences of `text`: the value, then at most one more."""
-    parts = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    parts = [part for part in SENTENCE_END.split(text.strip()) if part.strip()]
     return " ".join(parts[:sentences]).strip()
