@@ -62,8 +62,12 @@ class Config:
     # 0.48: the highest value that declined at most 1 % of the validation questions.
     rag_min_score: float = 0.48
     rag_max_new_tokens: int = 48  # the RAG columns' answer budget: the value, then one sentence
-    # 1: the RAG columns decline an answer whose numbers are not in the context they were given
-    rag_support_check: int = 1
+    # An answer of the RAG columns whose numbers are not in the context they were given:
+    # "decline" it, "mark" it as unsupported, or "off" (keep it as it is)
+    rag_support_check: str = "mark"
+    # 1: the RAG columns decline a question that names something (a name, code or acronym) that
+    # no passage of the documents holds, without asking the model
+    rag_name_check: int = 1
     chunk_size: int = 800
     chunk_overlap: int = 120
     max_new_tokens: int = 160

@@ -73,7 +73,11 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "an integer from 1 to 20",
     ),
     "rag_min_score": (lambda c: 0.0 <= c.rag_min_score < 1.0, "a number from 0 to below 1"),
-    "rag_support_check": (lambda c: c.rag_support_check in (0, 1), "0 (off) or 1 (on)"),
+    "rag_support_check": (
+        lambda c: c.rag_support_check in ("decline", "mark", "off"),
+        "decline, mark or off",
+    ),
+    "rag_name_check": (lambda c: c.rag_name_check in (0, 1), "0 (off) or 1 (on)"),
     "rag_max_new_tokens": (
         lambda c: 1 <= c.rag_max_new_tokens <= 4096,
         "an integer from 1 to 4096",

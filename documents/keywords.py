@@ -33,8 +33,17 @@ class KeywordIndex:
 
         self.ids = list(ids)
         self.retriever = bm25s.BM25()
+        self.vocabulary: frozenset[str] = frozenset()  # every word of the chunks, lower case
         if self.ids:
-            self.retriever.index(tokenize(list(texts)), show_progress=False)
+            tokens = tokenize(list(texts))
+            self.vocabulary = frozenset(tokens.vocab)
+            self.retriever.index(tokens, show_progress=False)
+
+    def knows(self, word: str) -> bool:
+        """Whether a chunk holds this lower-case word (stopwords are not indexed: all known)."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        return word in self.vocabulary or word in STOPWORDS_EN
 
     def search(self, query: str, k: int) -> list[str]:
         """The ids of the (at most) k chunks that score above zero, best first."""

@@ -63,7 +63,7 @@ def by_type(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
             if kind != "unanswerable"
             else None,
             "declined": _share([r.abstained for r in group]),
-            "prompt_tokens": mean(r.prompt_tokens for r in group),
+            "prompt_tokens": mean([r.prompt_tokens for r in group if r.prompt_tokens] or [0]),
         }
     return result
 

@@ -211,7 +211,8 @@ def summarize(
             "first_token_p50_s": _pct([r.first_token_s for r in rows if r.first_token_s], 50),
             "retrieval_p50_s": _pct([r.retrieval_s for r in rows if r.retrieval_s is not None], 50),
             "tokens_per_s": _avg([r.tokens_per_s for r in rows if r.tokens_per_s]),
-            "prompt_tokens": _avg([float(r.prompt_tokens) for r in rows]),
+            # over the answers that asked the model: a decline before asking reads no prompt
+            "prompt_tokens": _avg([float(r.prompt_tokens) for r in rows if r.prompt_tokens]),
             "completion_tokens": _avg([float(r.completion_tokens) for r in rows]),
             "cost_per_answer": cost,
             "cost_per_1000": None if cost is None else cost * 1000,

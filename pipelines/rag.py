@@ -21,11 +21,13 @@ from documents.index import Hit
 from pipelines.core import Answer, Source, last
 from pipelines.generation import generate_answer
 from pipelines.resources import Resources
-from pipelines.support import shortened, unsupported
+from pipelines.support import shortened, unknown_names, unsupported
 
 NOT_FOUND = "The documents do not contain the answer."
 WEAK = "(No passage is close enough to the question: APP_RAG_MIN_SCORE.)"
 UNSUPPORTED = "(The model answered with {}, which the passages given to it do not hold.)"
+MARKED = "(Unsupported: the passages given to the model hold no {}.)"
+NEVER = "(No document mentions {}.)"
 
 # Plain "Context / Question / Answer:" worked better for the 135M default model than numbered
 # passages, which it tended to answer with a passage number. One worked example before the
@@ -74,6 +76,12 @@ def format_evidence(hits: Sequence[Hit], chosen: Sequence[Evidence]) -> str:
         title = _NUMBERING.sub("", meta["section"] or meta["title"])
         parts.append(f"{title}: {evidence.context}")
     return "\n\n".join(parts)
+
+
+def context_of(hits: Sequence[Hit], chosen: Sequence[Evidence] = ()) -> str:
+    """The context the model reads: the evidence sentences where there are some, else the
+    passages."""
+    return format_evidence(hits, chosen) if chosen else format_passages(hits)
 
 
 def to_sources(hits: Sequence[Hit], chosen: Sequence[Evidence] = ()) -> tuple[Source, ...]:
@@ -168,10 +176,9 @@ class RagPipeline:
     ) -> list[Message]:
         """The chat prompt: instructions, the conversation so far, the context and question.
         The context is the evidence sentences where there are some, else the passages."""
-        context = format_evidence(hits, chosen) if chosen else format_passages(hits)
         prompt = PROMPT.format_messages(
             history=[(m["role"], m["content"]) for m in clean_history(history)],
-            context=context,
+            context=context_of(hits, chosen),
             question=question,
         )
         return [{"role": _ROLES.get(m.type, m.type), "content": m.content} for m in prompt]
@@ -185,6 +192,9 @@ class RagPipeline:
         sources = to_sources(hits, chosen)
         if max((hit.score for hit in hits), default=0.0) < config.rag_min_score:
             yield self._declined(sources, started, retrieval_s, WEAK)
+            return
+        if config.rag_name_check and (names := self.unknown_names(question)):
+            yield self._declined(sources, started, retrieval_s, NEVER.format(", ".join(names)))
             return
         messages = self.messages(question, history, hits, chosen)
         for answer in generate_answer(
@@ -200,12 +210,21 @@ class RagPipeline:
         ):
             yield self._checked(answer, messages[-1]["content"]) if answer.done else answer
 
+    def unknown_names(self, question: str) -> list[str]:
+        """The names in the question that no passage of the documents holds
+        (APP_RAG_NAME_CHECK)."""
+        return unknown_names(question, self.resources.index().keywords().knows)
+
     def _checked(self, answer: Answer, context: str) -> Answer:
-        """The final answer, cut to the value and at most one more sentence; declined when its
-        numbers are not in the context (APP_RAG_SUPPORT_CHECK)."""
+        """The final answer, cut to the value and at most one more sentence; declined or marked
+        when its numbers are not in the context (APP_RAG_SUPPORT_CHECK)."""
         text = shortened(answer.text)
-        if self.config.rag_support_check and (missing := unsupported(text, context)):
-            text = f"{NOT_FOUND} {UNSUPPORTED.format(', '.join(missing))}"
+        check = self.config.rag_support_check
+        if check != "off" and (missing := ", ".join(unsupported(text, context))):
+            if check == "decline":
+                text = f"{NOT_FOUND} {UNSUPPORTED.format(missing)}"
+            else:
+                text = f"{text} {MARKED.format(missing)}"
         return replace(answer, text=text)
 
     def _declined(

@@ -9,8 +9,10 @@ decline instead. Rules rather than a model: they are exact, fast and can be read
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from documents.evidence import SENTENCE_END  # the evidence picker's sentences
+from documents.evidence import SENTENCE_END, STOPWORDS  # the evidence picker's sentences
+from documents.keywords import TOKEN  # the keyword index's words
 
 # 24 · 99.9 · 192.168.40.1 · 2,000 · 3.1.2 · 2026-01-31 · 14:00
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -34,6 +36,40 @@ def unsupported(answer: str, context: str) -> list[str]:
     held = numbers(context)
     held |= {n.replace(",", "") for n in held}
     return sorted(n for n in numbers(answer) if n not in held)
+
+
+def _name_like(word: str, first: bool) -> bool:
+    """A name, code or acronym ("Bluetooth", "SNMP", "5G", "LoRaWAN", "json_extract"), not a
+    plain word or a number. The question's first word counts only when it is not a capitalised
+    plain word."""
+    letters = [c for c in word if c.isalpha()]
+    if len(word) < 2 or not letters or word.lower() in STOPWORDS:
+        return False
+    inner = any(c.isupper() or c.isdigit() or c == "_" for c in word[1:]) or word[0].isdigit()
+    return inner or (word[0].isupper() and not first)
+
+
+def _known(word: str, knows: Callable[[str], bool]) -> bool:
+    """Whether the documents hold the word: as it is, without a plural or possessive "s", or
+    every part of a compound ("Utrecht-based", "STAT-off"); a version ("2.x") has no parts to
+    know."""
+    word = word.lower()
+    forms = {word, word.removesuffix("'s"), word.removesuffix("s")}
+    parts = [p for p in re.split(r"[-./]", word) if len(p) > 1 and not p.isdigit()]
+    return any(knows(f) for f in forms) or all(knows(p) for p in parts)
+
+
+def unknown_names(question: str, knows: Callable[[str], bool]) -> list[str]:
+    """The names the question asks about that no passage of the documents holds ("Which
+    Bluetooth version does the HX-40 support?" of a corpus that never says Bluetooth): the
+    documents cannot answer it, whatever the model would say. `knows` says whether the
+    documents hold a lower-case word."""
+    words = [m.group() for m in re.finditer(TOKEN, question)]
+    return [
+        word
+        for i, word in enumerate(words)
+        if _name_like(word, first=i == 0) and not _known(word, knows)
+    ]
 
 
 def shortened(text: str, sentences: int = 2) -> str:

@@ -9,7 +9,7 @@ import pytest
 from common.config import Config
 from documents.embeddings import LocalEmbeddings
 from documents.evidence import lexical_scores, pick, sentences_of
-from pipelines.support import numbers, shortened, unsupported
+from pipelines.support import numbers, shortened, unknown_names, unsupported
 
 RETENTION = (
     "Logs are kept in the EU region. The user audit log is kept for 24 months, and the alert "
@@ -89,3 +89,35 @@ def test_an_answer_is_cut_after_the_value_and_one_more_sentence():
     assert shortened("Version 3.1.2 is current.\n\nFrom the manual:") == (
         "Version 3.1.2 is current. From the manual:"
     )
+
+
+def test_a_question_naming_what_no_document_holds_is_found_out():
+    """Names, codes and acronyms the documents never mention are found; plain words, numbers,
+    plurals, possessives and compounds of known words are not."""
+    vocabulary = {
+        "hx-40",
+        "tessaline",
+        "gateway",
+        "utrecht",
+        "based",
+        "stat",
+        "off",
+        "eth2",
+        "tessos",
+    }
+    knows = vocabulary.__contains__
+    assert unknown_names("Which Bluetooth version does the HX-40 gateway support?", knows) == [
+        "Bluetooth"
+    ]
+    assert unknown_names("Which 5G bands and SNMP string does the HX-40L use?", knows) == [
+        "5G",
+        "SNMP",
+        "HX-40L",
+    ]
+    for answerable in [
+        "Which Utrecht-based company supplies Tessaline's HX-40s?",
+        "What does a STAT-off time of 800 ms on ETH2 mean for version 3.4?",
+        "Does the gateway support it?",
+        "Which version must an HX-40 on TessOS 2.x take first?",
+    ]:
+        assert unknown_names(answerable, knows) == [], answerable

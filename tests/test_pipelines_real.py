@@ -8,12 +8,14 @@ from dataclasses import replace
 import pytest
 
 from common.config import REPO_ROOT
+from evaluation.metrics import abstained
 from pipelines.base import BasePipeline
 from pipelines.generation import chat
 from pipelines.lora import LoraPipeline
-from pipelines.rag import RagPipeline
+from pipelines.rag import NOT_FOUND, RagPipeline
 from pipelines.rag_lora import RagLoraPipeline
 from pipelines.resources import Resources
+from pipelines.support import unsupported
 from training.qa import read_jsonl
 
 pytestmark = pytest.mark.model
@@ -96,6 +98,34 @@ def test_rag_answers_a_corpus_fact_and_cites_its_document(resources):
     assert [s.rank for s in answer.sources] == list(range(1, len(answer.sources) + 1))
     assert all(0 < s.score <= 1 for s in answer.sources)
     assert any(s.used for s in answer.sources)  # the sentences the model read are marked
+
+
+def test_rag_declines_a_question_about_what_no_document_mentions(resources):
+    """Asked about Bluetooth, which no document mentions, the RAG column says the not-found
+    sentence and why, without asking the model; asked with the check off, it asks the model."""
+    question = "Which Bluetooth version does the HX-40 gateway support?"
+    answer = RagPipeline(resources).answer(question)
+    assert answer.text.startswith(NOT_FOUND) and "Bluetooth" in answer.text
+    assert answer.completion_tokens == 0 and answer.sources
+    asked = RagPipeline(resources, rag_name_check=0).answer(question)
+    assert asked.completion_tokens > 0
+
+
+def test_rag_marks_an_answer_whose_numbers_its_passages_do_not_hold(resources):
+    """The support check's two modes on the same answer of the real model: declined, or kept
+    and marked unsupported."""
+    rag = RagPipeline(resources, rag_support_check="off")
+    # Greedy, the model answers this with a weight its evidence sentences do not hold.
+    question = "For a shipping calculation, what mass should be assumed for the bare HX-40 gateway?"
+    hits, _ = rag.retrieve(question)
+    plain = rag.answer(question).text
+    context = rag.messages(question, [], hits, rag.evidence(question, hits))[-1]["content"]
+    missing = unsupported(plain, context)
+    assert missing, plain
+    declined = rag.tuned(rag_support_check="decline").answer(question).text
+    marked = rag.tuned(rag_support_check="mark").answer(question).text
+    assert declined.startswith(NOT_FOUND) and missing[0] in declined
+    assert marked.startswith(plain) and "Unsupported" in marked and not abstained(marked)
 
 
 def test_streaming_yields_growing_text(resources):
