@@ -65,7 +65,7 @@ def three_prompts(resources: Resources, question: str = SLA) -> list[tuple[Any, 
     hits, _ = rag.retrieve(question)
     return [
         (engine.prompt_ids(chat([], question)), False),
-        (engine.prompt_ids(rag.messages(question, [], hits)), False),
+        (engine.prompt_ids(rag.messages(question, [], hits, rag.evidence(question, hits))), False),
         (engine.prompt_ids(chat([], question)), True),
     ]
 
@@ -173,7 +173,8 @@ def _ask_all(
     for update in run_all(pipelines, question, histories):
         answer = update.answer
         if answer and answer.done:
-            firsts[update.index] = answer.first_token_s or float("nan")
+            # A column that declined without asking the model shows its text at once.
+            firsts[update.index] = answer.first_token_s or answer.total_s
             answers[update.index] = answer.text
             if answer.retrieval_s is not None:
                 retrieval.append(answer.retrieval_s)

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 from langchain_core.prompts import ChatPromptTemplate
 
 from common.config import Config
@@ -163,7 +162,7 @@ class RagPipeline:
         return pick(
             question,
             [hit.document.metadata["text"] for hit in hits],
-            lambda texts: np.asarray(embeddings.embed_documents(texts)),
+            embeddings.embed_cached,
             count=config.evidence_sentences,
         )
 

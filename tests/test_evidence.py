@@ -33,9 +33,27 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def embed():
-    embeddings = LocalEmbeddings(Config().embedder)
+def embeddings():
+    return LocalEmbeddings(Config().embedder)
+
+
+@pytest.fixture(scope="module")
+def embed(embeddings):
     return lambda texts: np.asarray(embeddings.embed_documents(texts))
+
+
+def test_cached_sentence_vectors_equal_fresh_ones_and_are_embedded_once(embeddings, monkeypatch):
+    texts = sentences_of(RETENTION)
+    fresh = np.asarray(embeddings.embed_documents(texts))
+    assert np.allclose(embeddings.embed_cached(texts), fresh, atol=1e-5)
+    encoded: list[str] = []
+    encode = embeddings.model.encode
+    monkeypatch.setattr(
+        embeddings.model, "encode", lambda t, **kw: encoded.extend(t) or encode(t, **kw)
+    )
+    again = embeddings.embed_cached(["A new sentence.", texts[1], texts[0]])
+    assert encoded == ["A new sentence."]
+    assert np.allclose(again[1:], fresh[[1, 0]], atol=1e-5)
 
 
 def test_passages_are_cut_into_sentences_and_list_items():
