@@ -3,6 +3,7 @@ control characters out, lengths cut, only user and assistant turns of text."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +29,11 @@ def clean_question(text: str | None, limit: int = MAX_QUESTION_CHARS) -> tuple[s
     return text[:limit].rstrip(), notice
 
 
+# What the UI adds to an answer that stopped at its token budget; taken off again before the
+# answer goes back to a model as part of the conversation.
+CUT_NOTE = " … *(cut at {} tokens)*"
+_CUT_NOTE = re.compile(r" … \*\(cut at \d+ tokens\)\*$")
+
 MAX_HISTORY_MESSAGES = 12  # the last six exchanges: a follow-up rarely needs more
 MAX_HISTORY_CHARS = 3 * MAX_QUESTION_CHARS
 ROLES = ("user", "assistant")  # the only turns a conversation holds; the system turn is ours
@@ -43,7 +49,7 @@ def clean_history(history: Sequence[Any]) -> list[dict[str, str]]:
         if isinstance(message, Mapping) and message.get("role") in ROLES:
             text = _plain_text(message.get("content"))
             if text is not None:
-                turns.append({"role": message["role"], "content": text})
+                turns.append({"role": message["role"], "content": _CUT_NOTE.sub("", text)})
     kept: list[dict[str, str]] = []
     size = 0
     for turn in reversed(turns):

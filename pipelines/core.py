@@ -33,16 +33,20 @@ class Answer:
     completion_tokens: int = 0
     total_s: float = 0.0
     first_token_s: float | None = None
+    last_token_s: float | None = None  # when the last token came (total_s goes on after it)
     retrieval_s: float | None = None
+    cached_tokens: int = 0  # prompt tokens restored from the engine's prompt cache, not read
     cost: float = 0.0
     done: bool = False
+    cut_at: int | None = None  # the token budget the answer stopped at; None: it ended itself
 
     @property
     def tokens_per_s(self) -> float | None:
-        """Decode speed after the first token, or None before there is a second token."""
+        """Decode speed from the first token to the last, or None before there is a second."""
         if self.first_token_s is None or self.completion_tokens < 2:
             return None
-        decode_s = self.total_s - self.first_token_s
+        last = self.total_s if self.last_token_s is None else self.last_token_s
+        decode_s = last - self.first_token_s
         return (self.completion_tokens - 1) / decode_s if decode_s > 0 else None
 
 

@@ -60,11 +60,14 @@ def generate_answer(
     ):
         if piece.prompt_tokens is not None:
             answer = replace(answer, prompt_tokens=piece.prompt_tokens)
+        now = time.perf_counter() - started
         answer = replace(
             answer,
             text=piece.text,
             completion_tokens=piece.tokens,
-            total_s=time.perf_counter() - started,
+            total_s=now,
+            last_token_s=now if piece.tokens != answer.completion_tokens else answer.last_token_s,
+            cached_tokens=piece.cached_tokens,
             first_token_s=piece.first_token_at - started if piece.first_token_at else None,
             cost=price(answer.prompt_tokens, piece.tokens, *prices),
         )
@@ -75,6 +78,7 @@ def generate_answer(
         total_s=time.perf_counter() - started,
         cost=price(answer.prompt_tokens, answer.completion_tokens, *prices),
         done=True,
+        cut_at=max_new_tokens if answer.completion_tokens >= max_new_tokens else None,
     )
 
 

@@ -218,13 +218,15 @@ class RagPipeline:
         """The final answer, cut to the value and at most one more sentence; declined or marked
         when its numbers are not in the context (APP_RAG_SUPPORT_CHECK)."""
         text = shortened(answer.text)
+        # cut after its second sentence on purpose, it ends where a sentence ends: not cut off
+        cut_at = answer.cut_at if text == shortened(answer.text, len(answer.text)) else None
         check = self.config.rag_support_check
         if check != "off" and (missing := ", ".join(unsupported(text, context))):
             if check == "decline":
-                text = f"{NOT_FOUND} {UNSUPPORTED.format(missing)}"
+                text, cut_at = f"{NOT_FOUND} {UNSUPPORTED.format(missing)}", None
             else:
                 text = f"{text} {MARKED.format(missing)}"
-        return replace(answer, text=text)
+        return replace(answer, text=text, cut_at=cut_at)
 
     def _declined(
         self, sources: tuple[Source, ...], started: float, retrieval_s: float, why: str

@@ -32,6 +32,7 @@ class Request:
     max_new_tokens: int
     temperature: float = 0.0
     min_new_tokens: int = 0  # ignore end-of-sequence before this many tokens (benchmarks)
+    cached_tokens: int = 0  # set by the rows: prompt tokens restored from their prompt cache
     out: queue.Queue[Event] = field(default_factory=queue.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
 

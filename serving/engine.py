@@ -27,6 +27,7 @@ class Piece:
     tokens: int
     first_token_at: float | None
     prompt_tokens: int | None = None  # a model server's count of the prompt, with its reply
+    cached_tokens: int = 0  # prompt tokens restored from the prompt cache instead of read
 
 
 class Engine(Protocol):

@@ -239,6 +239,7 @@ class LlamaRows:
         row.position = len(ids)
         self.rows.append(row)
         self.reused_tokens += reused
+        request.cached_tokens = reused
         return logits
 
     def decode(self, tokens: list[int]) -> list[Any]:

@@ -105,7 +105,12 @@ class LocalEngine:
                 ids.extend(item)
                 first_at = first_at or time.perf_counter()
                 text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                yield Piece(text=text, tokens=len(ids), first_token_at=first_at)
+                yield Piece(
+                    text=text,
+                    tokens=len(ids),
+                    first_token_at=first_at,
+                    cached_tokens=request.cached_tokens,
+                )
         finally:
             request.cancelled.set()
 

@@ -65,11 +65,26 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
             assert "weights only" in columns[name]["sources"]
         for column in columns.values():
             assert "Error" not in column["chat"]
-            assert "first token" in column["stats"] and "tok/s" in column["stats"]
-            assert "completion" in column["stats"]
+            assert "first token" in column["stats"] and "completion" in column["stats"]
+        assert "tok/s" in columns["base"]["stats"]  # a long answer: its decode speed is shown
         _upload_then_ask_with_a_follow_up(page, data_dir)
     finally:
         stop_app(process)
+
+
+def test_an_example_is_asked_with_one_click_and_shown_whole(page, fake_pipelines, fake_config):
+    from app import CSS, build_app
+    from ui.chat_tab import EXAMPLES
+
+    with served(build_app(fake_pipelines, fake_config), css=CSS) as url:  # as the app styles it
+        page.goto(url)
+        longest = max(EXAMPLES, key=len)
+        button = page.locator("button.example", has_text=longest)
+        assert button.inner_text().strip() == longest
+        assert button.evaluate("b => b.scrollWidth <= b.clientWidth + 1")  # wrapped, not cut
+        button.click()
+        page.get_by_text("RAG says 60 days. (turn 1)").wait_for(timeout=30_000)
+        assert longest in page.inner_text("#chat-base")  # asked, as the question of turn 1
 
 
 def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, fake_config):

@@ -79,6 +79,10 @@ def test_a_prompt_that_starts_like_an_earlier_one_is_read_from_where_it_differs(
         before = rows.reused_tokens
         cached = _greedy(llama, follow_up, use_adapter)
         assert rows.reused_tokens - before >= common
+        # ... and the answer says so, for the UI to label its first-token time
+        stream = llama.stream(follow_up, use_adapter=use_adapter, max_new_tokens=2, temperature=0)
+        *_, piece = stream
+        assert piece.cached_tokens >= common
         llama.forget_prompts()
         before = rows.reused_tokens
         assert _greedy(llama, follow_up, use_adapter) == cached  # read whole this time

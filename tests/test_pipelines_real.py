@@ -10,7 +10,8 @@ import pytest
 from common.config import REPO_ROOT
 from evaluation.metrics import abstained
 from pipelines.base import BasePipeline
-from pipelines.generation import chat
+from pipelines.core import last
+from pipelines.generation import chat, generate_answer
 from pipelines.lora import LoraPipeline
 from pipelines.rag import NOT_FOUND, RagPipeline
 from pipelines.rag_lora import RagLoraPipeline
@@ -133,6 +134,17 @@ def test_streaming_yields_growing_text(resources):
     grown = [t for t in texts if t]
     assert len(grown) > 3
     assert all(later.startswith(earlier.strip()) for earlier, later in itertools.pairwise(grown))
+
+
+def test_an_answer_that_stops_at_its_budget_says_so(resources):
+    config = replace(resources.config, max_new_tokens=5)
+    messages = chat([], "Describe the history of Rome in detail.")
+    cut = last(
+        generate_answer(resources.engine(), config, "base", messages, use_adapter=False, started=0)
+    )
+    assert cut.completion_tokens == 5 and cut.cut_at == 5
+    whole = BasePipeline(resources).answer("What is the capital of France? One word.")
+    assert whole.completion_tokens < resources.config.max_new_tokens and whole.cut_at is None
 
 
 def test_rag_retrieves_for_a_follow_up_through_the_previous_question(resources):

@@ -1,9 +1,10 @@
 """What the UI shows under an answer: sources expandable, with the supporting sentence marked."""
 
 from common.config import Config
+from common.messages import clean_history
 from documents.store import Documents
 from pipelines.core import Answer, Source
-from ui.render import sources_markdown, supporting_sentence
+from ui.render import answer_text, sources_markdown, stats_markdown, supporting_sentence
 
 PASSAGE = (
     "Either party may end the agreement in writing. Notice must be given 60 days before the "
@@ -59,3 +60,52 @@ def test_a_source_links_to_its_whole_document_inside_the_corpus_only(tmp_path):
     ).split("\n\n")
     assert 'href="/documents/legal/terms.md"' in first and str(tmp_path) not in first
     assert "<a " not in outside and "<a " not in missing
+
+
+def test_an_answer_cut_at_its_budget_is_marked_and_the_mark_stays_out_of_the_prompt():
+    cut = Answer("base", text="It costs EUR 135 to EUR 14", done=True, cut_at=160)
+    shown = answer_text(cut)
+    assert shown == "It costs EUR 135 to EUR 14 … *(cut at 160 tokens)*"
+    assert answer_text(Answer("base", text="Paris.", done=True)) == "Paris."
+    assert answer_text(Answer("base", text="It costs", cut_at=160)) == "It costs"  # streaming
+    history = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": shown}]
+    assert clean_history(history)[-1]["content"] == "It costs EUR 135 to EUR 14"
+
+
+def test_decode_speed_only_where_it_means_something_and_cached_prompts_are_named():
+    """Three tokens with another answer's prefill between them are no speed; the last token's
+    time, not the end of the answer's checks, ends the decode."""
+    short = Answer("lora", text="30 days", completion_tokens=3, first_token_s=0.1, total_s=2.3)
+    assert "tok/s" not in stats_markdown(short, "USD")
+    long = Answer(
+        "base", completion_tokens=41, first_token_s=0.5, last_token_s=1.5, total_s=3.0, done=True
+    )
+    assert "40.0 tok/s" in stats_markdown(long, "USD")
+    cached = Answer("rag", prompt_tokens=320, cached_tokens=300, first_token_s=0.01, done=True)
+    assert "first token 0.01 s (300 of 320 prompt tokens from the cache)" in stats_markdown(
+        cached, "USD"
+    )
+
+
+def test_passages_below_the_threshold_are_labelled_and_a_declined_answer_used_none():
+    """ "What is the capital of France?" retrieves four unrelated passages: none is presented
+    as a source the answer used."""
+    weak = [
+        Source("legal/dpa.md", "5.5", "Data stays in the EU.", score=0.43, rank=r) for r in (1, 2)
+    ]
+    declined = Answer("rag", text="The documents do not contain the answer.", sources=tuple(weak))
+    shown = sources_markdown(declined, min_score=0.48)
+    assert shown.startswith("*No passage reaches the relevance threshold (0.48")
+    assert shown.count("below the relevance threshold*") == 2
+    used = Source(
+        "manual/a.md",
+        "3.2",
+        "ETH2 is 192.168.40.1.",
+        score=0.7,
+        rank=2,
+        used=("ETH2 is 192.168.40.1.",),
+    )
+    answered = Answer("rag", text="192.168.40.1", sources=(weak[0], used))
+    shown = sources_markdown(answered, min_score=0.48)
+    assert "No passage reaches" not in shown and shown.count("below the relevance") == 1
+    assert "<details open><summary><b>[2]" in shown and "<details open><summary><b>[1]" not in shown

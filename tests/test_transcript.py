@@ -79,6 +79,7 @@ def test_json_round_trips_every_value(turns):
     assert rag == {
         "title": "RAG",
         "text": TRICKY,
+        "cut_at_tokens": None,
         "prompt_tokens": 581,
         "completion_tokens": 11,
         "total_s": 2.5,

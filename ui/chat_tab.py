@@ -15,12 +15,12 @@ from common.messages import MAX_QUESTION_CHARS, clean_history, clean_question
 from pipelines.core import Answer, Pipeline
 from pipelines.rag import RagPipeline
 from pipelines.runner import run_all
-from ui.render import sources_markdown, stats_markdown
+from ui.render import answer_text, sources_markdown, stats_markdown
 from ui.transcript import Turn
 
 EXAMPLES = [
-    "What is the monthly uptime commitment in Tessaline's SLA?",
     "What is the default IP address of the HX-40 gateway on its LAN port ETH2?",
+    "What is the monthly uptime commitment in Tessaline's SLA?",
     "How long does the HX-40 buffer data when the cloud is unreachable?",
     "How many days before the term ends must a Tessaline customer give notice to stop renewal?",
     # Changed: backups moved from eu-central-1 to eu-west-1 (DPA revision history); RAG finds
@@ -67,7 +67,7 @@ def build_chat(
     settings = (
         _retrieval_settings(config) if any(isinstance(p, RagPipeline) for p in pipelines) else []
     )
-    gr.Examples(EXAMPLES, inputs=question, label="Try these")
+    examples = _examples()
     turns = gr.State([])
     # What each column's chat shows, kept on the server: the conversation a column answers from
     # is never taken from the browser (a client could send any turns).
@@ -91,6 +91,18 @@ def build_chat(
         )
         for event, api_name in ((ask.click, "answer_all"), (question.submit, "answer_all_1"))
     ]
+    # An example asks its question at once (put in the box first, so it reads as asked).
+    for button, example in zip(examples, EXAMPLES, strict=True):
+        answered.append(
+            button.click(lambda text=example: text, None, question, api_name=False).then(
+                answer_all,
+                inputs,
+                outputs,
+                concurrency_limit=4,
+                concurrency_id="answer",
+                api_name=False,
+            )
+        )
     clear.click(
         lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[], [[] for _ in pipelines]],
         None,
@@ -102,6 +114,16 @@ def build_chat(
             event.then(refresh, None, lines)
     session = gr.State(None)
     return ChatParts(turns, session, answered, toggles, optional, clear, refresh, lines)
+
+
+def _examples() -> list[gr.Button]:
+    """One button per example question, its whole text on it (wrapped, never cut)."""
+    gr.Markdown("**Try these** (click one to ask it)")
+    with gr.Row(elem_id="examples"):
+        return [
+            gr.Button(example, size="sm", elem_classes="example", min_width=160)
+            for example in EXAMPLES
+        ]
 
 
 def _toggles(optional: Sequence[Pipeline]) -> list[gr.Checkbox]:
@@ -233,9 +255,9 @@ def _answerer(
                 final[pipelines[i].name] = Answer(pipelines[i].name, text=f"Error: {state.error}")
             else:
                 answer = state.answer
-                chat[i][-1] = {"role": "assistant", "content": answer.text or "…"}
+                chat[i][-1] = {"role": "assistant", "content": answer_text(answer) or "…"}
                 stat[i] = stats_markdown(answer, config.currency)
-                src[i] = sources_markdown(answer, locate)
+                src[i] = sources_markdown(answer, locate, config.rag_min_score)
                 final[pipelines[i].name] = answer
             yield ["", *chat, *stat, *src, turns, chat]
         turn = Turn(question=text, asked_at=asked_at, answers=final)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from common.messages import CUT_NOTE
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
 
@@ -24,20 +25,39 @@ def format_cost(amount: float, currency: str) -> str:
     return f"{amount:.{digits}f} {currency}"
 
 
+def answer_text(answer: Answer) -> str:
+    """The answer as the chat shows it: marked where it stopped at its token budget, so that a
+    cut-off answer does not look finished."""
+    if answer.done and answer.cut_at is not None:
+        return answer.text + CUT_NOTE.format(answer.cut_at)
+    return answer.text
+
+
 def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
 
 
+# Fewer tokens than this give no decode speed worth showing: one prefill of another answer
+# between two of them (continuous batching) reads as "0.9 tok/s".
+MIN_SPEED_TOKENS = 8
+
+
+def decode_speed(answer: Answer) -> float | None:
+    """Tokens per second after the first, where the answer is long enough to tell."""
+    return answer.tokens_per_s if answer.completion_tokens >= MIN_SPEED_TOKENS else None
+
+
 def stats_markdown(answer: Answer, currency: str) -> str:
     """Latency split, token counts (from the tokenizer) and cost (at configured prices)."""
-    speed = answer.tokens_per_s
-    latency = [
-        f"total **{_seconds(answer.total_s)}**",
-        f"first token {_seconds(answer.first_token_s)}",
-    ]
+    speed = decode_speed(answer)
+    first = f"first token {_seconds(answer.first_token_s)}"
+    if answer.cached_tokens:
+        first += f" ({answer.cached_tokens} of {answer.prompt_tokens} prompt tokens from the cache)"
+    latency = [f"total **{_seconds(answer.total_s)}**", first]
     if answer.retrieval_s is not None:
         latency.append(f"retrieval {answer.retrieval_s * 1000:.0f} ms")
-    latency.append("–" if speed is None else f"{speed:.1f} tok/s")
+    if speed is not None:
+        latency.append(f"{speed:.1f} tok/s")
     state = "" if answer.done else " · *generating…*"
     return (
         f"**Latency** {' · '.join(latency)}{state}  \n"
@@ -46,28 +66,40 @@ def stats_markdown(answer: Answer, currency: str) -> str:
     )
 
 
-def sources_markdown(answer: Answer, locate: Locate | None = None) -> str:
+def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: float = 0.0) -> str:
     """Retrieved passages in rank order, each expandable to its text with the sentence that
-    best supports the answer marked (the first one open) and, where `locate` finds the
-    document's file (in a folder the app serves), a link to the whole document; or the note
-    that the answer is from weights only."""
+    best supports the answer marked and, where `locate` finds the document's file (in a folder
+    the app serves), a link to the whole document; or the note that the answer is from weights
+    only. Open: the passages the model read sentences of (else the first). A passage scoring
+    below `min_score` (APP_RAG_MIN_SCORE) that the model did not read is labelled so; when none
+    reaches it, the answer did not use the documents."""
     if not answer.sources:
         return "*No sources.*"
     parts = []
+    read = any(source.used for source in answer.sources)
     for source in answer.sources:
         if source.rank is None:
             parts.append(f"*{source.text}*")
             continue
         score = "" if source.score is None else f" · score {source.score:.3f}"
-        opened = " open" if source.rank == 1 else ""
+        if source.score is not None and source.score < min_score and not source.used:
+            score += " · *below the relevance threshold*"
+        opened = " open" if (source.used if read else source.rank == 1) else ""
         parts.append(
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
             f" · §{html.escape(source.section or '–')}{score}</summary>"
             f"<blockquote>{_marked(source.text, answer.text, source.used)}</blockquote>"
             f"{_document_link(source.document, locate)}</details>"
         )
-    if any(source.used for source in answer.sources):
+    if read:
         parts.insert(0, "*Underlined: the sentences given to the model.*")
+    scores = [s.score for s in answer.sources if s.rank is not None and s.score is not None]
+    if scores and max(scores) < min_score:
+        parts.insert(
+            0,
+            f"*No passage reaches the relevance threshold ({min_score:.2f}, APP_RAG_MIN_SCORE): "
+            "the answer did not use the documents.*",
+        )
     return "\n\n".join(parts)
 
 

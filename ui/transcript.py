@@ -13,11 +13,11 @@ from pathlib import Path
 
 from common.files import replace_atomically
 from pipelines.core import Answer, Source
-from ui.render import format_cost
+from ui.render import answer_text, decode_speed, format_cost
 from ui.votes import ALL_BAD, TIE
 
 CSV_FIELDS = (
-    "turn", "asked_at", "question", "column", "title", "answer", "prompt_tokens",
+    "turn", "asked_at", "question", "column", "title", "answer", "cut_at_tokens", "prompt_tokens",
     "completion_tokens", "total_s", "first_token_s", "retrieval_s", "tokens_per_s", "cost",
     "currency", "sources", "vote",
 )  # fmt: skip
@@ -130,6 +130,7 @@ def _answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict
     return {
         "title": titles.get(name, name),
         "text": answer.text,
+        "cut_at_tokens": answer.cut_at,
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
         "total_s": answer.total_s,
@@ -176,7 +177,7 @@ def _vote_label(vote: str | None, titles: Mapping[str, str]) -> str:
 
 
 def _answer_html(title: str, answer: Answer, currency: str) -> str:
-    speed = answer.tokens_per_s
+    speed = decode_speed(answer)
     metrics = " · ".join(
         [
             f"total {_seconds(answer.total_s)}",
@@ -189,7 +190,7 @@ def _answer_html(title: str, answer: Answer, currency: str) -> str:
     )
     return (
         f'<article class="answer">\n<h3 dir="auto">{html.escape(title)}</h3>\n'
-        f'<div class="text" dir="auto">{html.escape(answer.text)}</div>\n'
+        f'<div class="text" dir="auto">{html.escape(answer_text(answer))}</div>\n'
         f'<p class="metrics">{html.escape(metrics)}</p>\n'
         f"{_sources_html(answer.sources)}\n</article>"
     )
