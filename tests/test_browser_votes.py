@@ -26,14 +26,24 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
         page.locator("#vote-choice").get_by_label("RAG (retrieval)").check()
         page.click("#vote")
         page.get_by_text("vote recorded: RAG (retrieval)").wait_for(timeout=5000)
-        page.click("#vote")  # one vote per question
+        page.get_by_text("Leaderboard: votes of every visitor").click()
+        page.get_by_text("1 vote · ties 0 · all bad 0").wait_for(timeout=5000)
+        page.locator("#vote-choice").get_by_label("Base model").check()
+        page.click("#vote")  # one vote per question: the choice goes back to the one counted
         page.get_by_text("You already voted on this question").first.wait_for(timeout=5000)
+        rag = page.locator("#vote-choice").get_by_label("RAG (retrieval)")
+        page.wait_for_function(
+            "() => document.querySelector('#vote-choice input[value=rag]')?.checked", timeout=5000
+        )
+        assert (
+            rag.is_checked()
+            and not page.locator("#vote-choice").get_by_label("Base model").is_checked()
+        )
 
         ask_all(page, "And the fees?", timeout_s=30)
         page.locator("#vote-choice").get_by_label("Tie").check()
         page.click("#vote")
         page.get_by_text("vote recorded: Tie").wait_for(timeout=5000)
-        page.get_by_text("Leaderboard: votes of every visitor").click()
         page.get_by_text("2 votes · ties 1 · all bad 0").wait_for(timeout=5000)
         board = page.inner_text("#leaderboard")
         assert "RAG (retrieval)" in board and "50%" in board  # 1 win of 2 questions shown

@@ -176,7 +176,9 @@ def test_html_page_is_standalone_with_metrics_sources_and_votes(turns):
     page = to_html(turns, TITLES, "USD")
     parsed = _parse(page)
     assert parsed.tags.count("section") == 2 and parsed.tags.count("article") == 4
-    assert parsed.tags.count("details") == 3  # the lora answer has no sources
+    # passages only: the base answer's weights-only note is no source, the lora answer has none
+    assert parsed.tags.count("details") == 1 and "Sources (2)" in page
+    assert "weights only." in page
     assert not re.search(r"<script|<link|https?://|src=", page)
     assert "display: grid" in page and "minmax(" in page  # side by side, stacked when narrow
     text = "".join(parsed.text)
@@ -225,3 +227,18 @@ def test_write_exports_writes_three_files_that_read_back(turns, tmp_path: Path):
     # Exporting again replaces the files, it does not append to them.
     write_exports(turns[:1], TITLES, "USD", folder)
     assert len(json.loads(paths[0].read_text(encoding="utf-8"))["turns"]) == 1
+
+
+def test_a_turn_keeps_the_columns_in_their_shown_order_whatever_finishes_first(fake_config):
+    """The export lists the columns as the page shows them, not in the order they finished."""
+    from tests.conftest import FakePipeline
+    from ui.chat_tab import _answerer
+
+    columns = [
+        FakePipeline("base", "Base", "Slow answer of many words here.", delay=0.05),
+        FakePipeline("rag", "RAG", "Quick."),
+        FakePipeline("lora", "LoRA", "Quick too."),
+    ]
+    *_, final = _answerer(columns, fake_config, lambda _: None)("Q?", [], [[], [], []])
+    turns = final[1 + 3 * len(columns)]
+    assert list(turns[-1].answers) == ["base", "rag", "lora"]

@@ -260,7 +260,9 @@ def _answerer(
                 src[i] = sources_markdown(answer, locate, config.rag_min_score)
                 final[pipelines[i].name] = answer
             yield ["", *chat, *stat, *src, turns, chat]
-        turn = Turn(question=text, asked_at=asked_at, answers=final)
+        # in the columns' order, as shown (the answers finished in any order)
+        ordered = {p.name: final[p.name] for p in pipelines if p.name in final}
+        turn = Turn(question=text, asked_at=asked_at, answers=ordered)
         yield ["", *chat, *stat, *src, [*turns, turn], chat]
 
     return answer_all

@@ -197,16 +197,17 @@ def _answer_html(title: str, answer: Answer, currency: str) -> str:
 
 
 def _sources_html(sources: Sequence[Source]) -> str:
-    if not sources:
-        return '<p class="meta">No sources.</p>'
+    """The retrieved passages, counted; a column without any (the weights-only note) says so."""
+    passages = [source for source in sources if source.rank is not None]
+    if not passages:
+        notes = " ".join(html.escape(source.text) for source in sources) or "No sources."
+        return f'<p class="meta"><i dir="auto">{notes}</i></p>'
     items = "\n".join(
         f'<li><b dir="auto">{html.escape(_source_label(source))}</b>'
         f'<blockquote dir="auto">{html.escape(source.text)}</blockquote></li>'
-        if source.rank is not None
-        else f'<li><i dir="auto">{html.escape(source.text)}</i></li>'
-        for source in sources
+        for source in passages
     )
-    return f"<details><summary>Sources ({len(sources)})</summary>\n<ul>\n{items}\n</ul></details>"
+    return f"<details><summary>Sources ({len(passages)})</summary>\n<ul>\n{items}\n</ul></details>"
 
 
 def _seconds(value: float | None) -> str:

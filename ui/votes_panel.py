@@ -51,7 +51,7 @@ def build_votes(
     vote.click(
         partial(_cast, store, titles),
         [choice, parts.turns, parts.session],
-        [status, parts.turns, board, totals, parts.session],
+        [status, parts.turns, board, totals, parts.session, choice],
         api_name="cast",  # the API's names stay what they were (tests, clients)
     )
     export.click(
@@ -77,14 +77,15 @@ def _cast(
     turns: list[Turn],
     session: str | None,
 ) -> list[Any]:
-    """Record one vote on the last question: [status, turns, board rows, totals, session]."""
-    unchanged = [gr.update(), gr.update(), session]
+    """Record one vote on the last question: [status, turns, board rows, totals, session, the
+    choice shown]. A refused vote puts the choice back to the vote that counts."""
+    unchanged = [gr.update(), gr.update(), session, gr.update()]
     if not turns:
         return [_say("Ask a question first."), turns, *unchanged]
     last = turns[-1]
     if last.vote is not None:
         said = f"You already voted on this question: {_label(last.vote, titles)}."
-        return [_say(said), turns, *unchanged]
+        return [_say(said), turns, *unchanged[:3], gr.update(value=last.vote)]
     if picked not in last.answers and picked not in (TIE, ALL_BAD):
         return [_say("Pick an answer (or Tie / All bad) first."), turns, *unchanged]
     session = session or new_session_id()
@@ -95,6 +96,7 @@ def _cast(
         voted,
         *leaderboard(store, titles),
         session,
+        gr.update(),
     ]
 
 
@@ -111,7 +113,7 @@ def _export(
     folder = within(config.data_path / EXPORTS, session)
     paths = write_exports(turns, titles, config.currency, folder)
     return [
-        f"Exported {len(turns)} questions.",
+        f"Exported {plural(len(turns), 'question')}.",
         gr.File(value=[str(p) for p in paths], visible=True),
         session,
     ]
@@ -123,11 +125,16 @@ def leaderboard(store: VoteStore, titles: dict[str, str]) -> list[Any]:
     rows = [[titles.get(s.name, s.name), s.wins, s.shown, f"{s.win_rate:.0%}"] for s in standings]
     total = counts.get("total", 0)
     line = (
-        f"{total} votes · ties {counts.get(TIE, 0)} · all bad {counts.get(ALL_BAD, 0)}"
+        f"{plural(total, 'vote')} · ties {counts.get(TIE, 0)} · all bad {counts.get(ALL_BAD, 0)}"
         if total
         else "No votes yet."
     )
     return [rows, line]
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 vote", "2 votes"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _choices(names: Sequence[str], titles: dict[str, str]) -> list[tuple[str, str]]:
