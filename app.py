@@ -59,7 +59,9 @@ def build_app(
             parts = build_chat(pipelines, config, documents.locate, notes)
             board, totals = build_votes(parts, pipelines, config, votes)
         if library is not None:
-            build_documents_tab(library, config, demo)
+            build_documents_tab(
+                library, config, demo, (parts.notes, parts.note_lines) if parts.notes else None
+            )
         build_cost_tab(parts.turns, pipelines, config)
         build_explainer_tab(
             parts.turns, config, documents.files, (lambda: library.config) if library else None

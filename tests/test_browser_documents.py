@@ -31,7 +31,10 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
     )
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"PK\x03\x04 not really a document")
-    with served(build_app(fake_pipelines, library.config, library=library)) as url:
+    from ui.notes import column_notes
+
+    notes = column_notes(library)
+    with served(build_app(fake_pipelines, library.config, library=library, notes=notes)) as url:
         page.goto(url)
         page.get_by_role("tab", name="Documents").click()
         wait_text(page, "#doc-list", "manual/pump.md", 30)
@@ -44,6 +47,12 @@ def test_upload_list_edit_and_remove_documents(page, fake_pipelines, library, tm
         table = page.locator("#doc-list")
         wait_text(page, "#doc-list", "uploads/price-list.html.md")
         assert "Price list 2027" in table.inner_text() and "uploaded" in table.inner_text()
+        # The other panels follow the change at once, before any question is asked.
+        page.get_by_text("Retrain on the changed documents").click()
+        wait_text(page, "#retrain-status", "2 added", 30)
+        page.get_by_role("tab", name="Chat").click()
+        wait_text(page, "#note-rag", "of 2 documents", 30)
+        page.get_by_role("tab", name="Documents").click()
         hit = library.index().search("How much does the pump cost?", k=1)[0]
         assert hit.document.metadata["document"] == "uploads/price-list.html.md"
 

@@ -38,7 +38,12 @@ def intro(config: Config) -> str:
     )
 
 
-def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> None:
+def build_documents_tab(
+    library: Library,
+    config: Config,
+    demo: gr.Blocks,
+    notes: tuple[Callable[[], list[str]], list[Any]] | None = None,
+) -> None:
     with gr.Tab("Documents"):
         gr.Markdown(intro(config))
         with gr.Row():
@@ -62,7 +67,10 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
             remove = gr.Button("Remove", variant="stop", scale=0, elem_id="doc-remove")
         text = gr.Textbox(label="Text (Markdown)", lines=12, max_lines=24, elem_id="doc-text")
         save = gr.Button("Save the edit", elem_id="doc-save")
-        build_retrain_panel(library)
+        retrain = build_retrain_panel(library)
+        # After a change, what other panels say about the documents: the retrain panel's
+        # staleness and the chat's column notes ("646 chunks of 9 documents").
+        follow = [retrain, *([notes] if notes else [])]
         outputs = [status, table, pick]
 
         def adding(paths: list[str] | None, replacing: bool) -> Iterator[list[Any]]:
@@ -85,13 +93,19 @@ def build_documents_tab(library: Library, config: Config, demo: gr.Blocks) -> No
         def saving(path: str | None, body: str | None) -> Iterator[list[Any]]:
             yield from _one_change(library, path, lambda: library.documents.save(path or "", body))
 
-        add.click(adding, [upload, replace], outputs, concurrency_limit=1).then(
-            lambda: None, None, upload
-        )
-        remove.click(removing, pick, outputs, concurrency_limit=1)
-        save.click(saving, [pick, text], outputs, concurrency_limit=1)
+        changed = [
+            add.click(adding, [upload, replace], outputs, concurrency_limit=1).then(
+                lambda: None, None, upload
+            ),
+            remove.click(removing, pick, outputs, concurrency_limit=1),
+            save.click(saving, [pick, text], outputs, concurrency_limit=1),
+        ]
+        for event in changed:
+            for refresh, filled in follow:
+                event = event.then(refresh, None, filled)
         pick.change(lambda path: _text_of(library, path), pick, text)
         demo.load(lambda: _listing(library), None, [table, pick])  # fresh on every page load
+        demo.load(retrain[0], None, retrain[1])
 
 
 def _one_change(

@@ -7,6 +7,7 @@ from common.commands import REFRESH, REFRESH_FULL, TRAIN_FULL
 from pipelines.resources import Resources
 from training.runs import Staleness, read_run, staleness
 from ui.chat_tab import Notes
+from ui.render import plural
 
 
 def describe(stale: Staleness, total: int) -> str:
@@ -44,7 +45,10 @@ def column_notes(resources: Resources) -> Notes:
             if full_run
             else f"Not trained yet: run `{TRAIN_FULL}` or use the Documents tab."
         )
-        rag = f"Searches {index.size} chunks of {len(index.documents)} documents, kept current."
+        rag = (
+            f"Searches {plural(index.size, 'chunk')} of "
+            f"{plural(len(index.documents), 'document')}, kept current."
+        )
         return {
             "rag": rag,
             "rag_lora": rag + "  \n" + lora,

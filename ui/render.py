@@ -33,6 +33,11 @@ def answer_text(answer: Answer) -> str:
     return answer.text
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 vote", "2 votes"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
 

@@ -43,7 +43,12 @@ class RetrainTarget(Protocol):
     def use_retrained(self, folder: str) -> None: ...
 
 
-def build_retrain_panel(library: RetrainTarget) -> None:
+Refresh = tuple[Callable[[], list[Any]], list[Any]]  # a function and the components it fills
+
+
+def build_retrain_panel(library: RetrainTarget) -> Refresh:
+    """The panel; returns how to refresh its two status lines after the documents change (left
+    alone while a run is reporting its progress there)."""
     config = library.configured
     with gr.Accordion("Retrain on the changed documents", open=False):
         status = gr.Markdown(_state(library), elem_id="retrain-status")
@@ -59,7 +64,7 @@ def build_retrain_panel(library: RetrainTarget) -> None:
                 f"(LoRA) or `{TRAIN_FULL}` / `{REFRESH_FULL}` (Retrained column) where the "
                 "app's data folder is, then restart the app."
             )
-            return
+            return _refresher(library, None), [status, full_status]
         with gr.Row():
             start = gr.Button("Retrain the LoRA adapter in the background", elem_id="retrain")
             start_full = gr.Button(f"{BUTTON} in the background", elem_id="retrain-full")
@@ -90,6 +95,16 @@ def build_retrain_panel(library: RetrainTarget) -> None:
     # More than one may reach the handler, so that a second click hears "already running".
     start.click(lora, None, status, concurrency_limit=4, concurrency_id="retrain")
     start_full.click(full, None, full_status, concurrency_limit=4, concurrency_id="retrain")
+    return _refresher(library, job), [status, full_status]
+
+
+def _refresher(library: RetrainTarget, job: Job | None) -> Callable[[], list[Any]]:
+    def refresh() -> list[Any]:
+        if job is not None and job.owner is not None:  # a run reports its progress there
+            return [gr.update(), gr.update()]
+        return [_state(library), _full_state(library)]
+
+    return refresh
 
 
 def _module_args(command: str) -> list[str]:

@@ -14,6 +14,7 @@ from common.files import within
 from pipelines.core import Pipeline
 from ui.chat_tab import ChatParts
 from ui.jobs import new_session_id
+from ui.render import plural
 from ui.transcript import Turn, write_exports
 from ui.votes import ALL_BAD, TIE, VoteStore
 
@@ -130,11 +131,6 @@ def leaderboard(store: VoteStore, titles: dict[str, str]) -> list[Any]:
         else "No votes yet."
     )
     return [rows, line]
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 vote", "2 votes"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _choices(names: Sequence[str], titles: dict[str, str]) -> list[tuple[str, str]]:
