@@ -49,7 +49,7 @@ def test_a_hostile_session_hash_writes_nothing_outside_the_exports_folder(open_a
     client.session_hash = target  # what the browser sends with every request
     client.predict("What is the notice period?", api_name="/answer_all")
     status, files, *_ = client.predict(api_name="/exporting")
-    assert status == "Exported 1 questions."
+    assert status == "Exported 1 question."
     written = [Path(f if isinstance(f, str) else f["path"]) for f in files["value"]]
     assert tree(site / "outside") == before and not (site / "outside" / "x").exists()
     folders = {p.name for p in (config.data_path / "exports").iterdir()}

@@ -109,6 +109,6 @@ def test_a_conversation_is_exported_from_the_data_folder_it_may_serve(app):
     client.predict("What is the capital of France?", api_name="/answer_all")
     status, files = client.predict(api_name="/exporting")
     paths = [Path(f if isinstance(f, str) else f["path"]) for f in files["value"]]
-    assert status == "Exported 1 questions."
+    assert status == "Exported 1 question."
     assert sorted(p.suffix for p in paths) == [".csv", ".html", ".json"]
     assert "France" in next(p for p in paths if p.suffix == ".json").read_text()
