@@ -62,7 +62,7 @@ def three_prompts(resources: Resources, question: str = SLA) -> list[tuple[Any, 
     """The columns' real prompts for one question: base, RAG (retrieved context), LoRA."""
     engine = resources.engine()
     rag = RagPipeline(resources)
-    hits, _ = rag.retrieve(question)
+    hits = rag.retrieve(question)
     return [
         (engine.prompt_ids(chat([], question)), False),
         (engine.prompt_ids(rag.messages(question, [], hits, rag.evidence(question, hits))), False),

@@ -135,14 +135,13 @@ class RagPipeline:
         """The same column with other retrieval settings; this one is left as it is."""
         return type(self)(self.resources, **{**self.settings, **settings})
 
-    def retrieve(self, question: str, history: Sequence[Message] = ()) -> tuple[list[Hit], float]:
-        """The top-k passages for the question, and the seconds retrieval took.
+    def retrieve(self, question: str, history: Sequence[Message] = ()) -> list[Hit]:
+        """The top-k passages for the question (`stream` times them with the evidence picking).
 
         In a conversation a follow-up ("and how far in advance is it announced?") names its
         subject only in an earlier turn, so the previous question is searched together with
         this one as well; the better-scoring passages of both searches are kept. A question on
         a new subject still wins with its own search."""
-        started = time.perf_counter()
         index, config = self.resources.index(), self.config
         search = index.hybrid_search if config.retrieval == "hybrid" else index.search
         k = config.top_k
@@ -150,7 +149,7 @@ class RagPipeline:
         previous = [m["content"] for m in clean_history(history) if m["role"] == "user"][-1:]
         if previous:
             hits = _best(hits + search(f"{previous[0]}\n{question}", k), k)
-        return hits, time.perf_counter() - started
+        return hits
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> list[Evidence]:
         """The sentences of `hits` handed to the model (APP_RAG_CONTEXT=evidence); none when
@@ -184,7 +183,7 @@ class RagPipeline:
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         started = time.perf_counter()
-        hits, _ = self.retrieve(question, history)
+        hits = self.retrieve(question, history)
         chosen = self.evidence(question, hits)
         retrieval_s = time.perf_counter() - started  # finding the passages and the sentences
         config = self.config

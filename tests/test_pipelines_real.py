@@ -81,7 +81,7 @@ def test_every_column_answers_with_measured_numbers(resources):
 
 def _prompt_of(pipeline, question):
     if isinstance(pipeline, RagPipeline):
-        hits = pipeline.retrieve(question)[0]
+        hits = pipeline.retrieve(question)
         return pipeline.messages(question, [], hits, pipeline.evidence(question, hits))
     return chat([], question)
 
@@ -118,7 +118,7 @@ def test_rag_marks_an_answer_whose_numbers_its_passages_do_not_hold(resources):
     rag = RagPipeline(resources, rag_support_check="off")
     # Greedy, the model answers this with a weight its evidence sentences do not hold.
     question = "For a shipping calculation, what mass should be assumed for the bare HX-40 gateway?"
-    hits, _ = rag.retrieve(question)
+    hits = rag.retrieve(question)
     plain = rag.answer(question).text
     context = rag.messages(question, [], hits, rag.evidence(question, hits))[-1]["content"]
     missing = unsupported(plain, context)
@@ -158,8 +158,8 @@ def test_rag_retrieves_for_a_follow_up_through_the_previous_question(resources):
     def sections(hits):
         return [hit.document.metadata["section"] for hit in hits]
 
-    alone, _ = rag.retrieve(follow_up)
-    in_conversation, _ = rag.retrieve(follow_up, history)
+    alone = rag.retrieve(follow_up)
+    in_conversation = rag.retrieve(follow_up, history)
     assert not any(s.startswith("5.1") for s in sections(alone))  # "it" alone finds nothing
     assert sections(in_conversation)[0].startswith("5.1 Scheduled maintenance")
     answer = rag.answer(follow_up, history)
