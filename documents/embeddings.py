@@ -33,11 +33,14 @@ class LocalEmbeddings(Embeddings):
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        vectors = self.model.encode(
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        return self.model.encode(
             texts, normalize_embeddings=True, batch_size=32, show_progress_bar=False
         )
-        return vectors.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """The question's vector, kept in the cache: the evidence picker embeds it again."""
@@ -51,11 +54,7 @@ class LocalEmbeddings(Embeddings):
         with self._cache_lock:  # one embedding at a time: they would share the cores anyway
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
             if missing:
-                vectors = on_all_cores(
-                    lambda: self.model.encode(
-                        missing, normalize_embeddings=True, batch_size=32, show_progress_bar=False
-                    )
-                )
+                vectors = on_all_cores(lambda: self._encode(missing))
                 self._cache.update(zip(missing, vectors, strict=True))
             for text in texts:
                 self._cache.move_to_end(text)
