@@ -118,26 +118,38 @@ def _table(summary: dict[str, dict[str, Any]]) -> str:
     return f"<table><tr><th>pipeline</th>{head}</tr>{''.join(body)}</table>"
 
 
+_TYPE_HEADERS = ("pipeline", "type", "questions", "contains", "declined", "prompt tok")
+
+
+def _type_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """Per pipeline and question type: questions, contains-gold (answerable types) or declined
+    (unanswerable), and mean prompt tokens, as formatted cells."""
+    return [
+        [
+            name,
+            kind,
+            str(row["questions"]),
+            "–" if row["contains"] is None else f"{row['contains']:.2f}",
+            f"{row['declined']:.2f}",
+            f"{row['prompt_tokens']:.0f}",
+        ]
+        for name, metrics in summary.items()
+        for kind, row in (metrics.get("by_type") or {}).items()
+    ]
+
+
 def type_table(summary: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table per pipeline and question type: questions, contains-gold (answerable
-    types) or declined (unanswerable), and mean prompt tokens."""
-    lines = ["| pipeline | type | questions | contains | declined | prompt tok |", "|---" * 6 + "|"]
-    for name, metrics in summary.items():
-        for kind, row in (metrics.get("by_type") or {}).items():
-            contains = "–" if row["contains"] is None else f"{row['contains']:.2f}"
-            lines.append(
-                f"| {name} | {kind} | {row['questions']} | {contains} | "
-                f"{row['declined']:.2f} | {row['prompt_tokens']:.0f} |"
-            )
-    return "\n".join(lines)
+    """The per-type figures as a Markdown table."""
+    lines = [_TYPE_HEADERS, *_type_rows(summary)]
+    text = ["| " + " | ".join(cells) + " |" for cells in lines]
+    return "\n".join([text[0], "|---" * len(_TYPE_HEADERS) + "|", *text[1:]])
 
 
 def _type_html(summary: dict[str, dict[str, Any]]) -> str:
-    rows = [line.strip("|").split("|") for line in type_table(summary).splitlines()]
-    head = "".join(f"<th>{html.escape(c.strip())}</th>" for c in rows[0])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in _TYPE_HEADERS)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>"
-        for row in rows[2:]
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in _type_rows(summary)
     )
     return f"<table><tr>{head}</tr>{body}</table>"
 
