@@ -6,6 +6,7 @@ import csv
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from common.config import Config
 from common.files import time_stamp
+from documents.store import Documents
 from evaluation.report import render_report
 from evaluation.run import Progress, Record, evaluate, summarize
 from pipelines.core import Pipeline
@@ -45,6 +47,24 @@ def write_outputs(
     return paths
 
 
+def describe_documents(documents: Documents, index: str = "the index") -> str:
+    """What the columns were asked against, in words and without a server path: `index` and
+    its documents by origin, e.g. "the app's index: 9 documents (5 as shipped in the corpus
+    folder “corpus”, 3 edited in the app, 1 uploaded)"."""
+    origins = Counter(info.origin for info in documents.listing())
+    total = sum(origins.values())
+    folder = f"the corpus folder “{documents.corpus.name}”"
+    head = f"{index}: {total} document{'' if total == 1 else 's'}"
+    if origins["corpus"] == total:
+        return f"{head}, as shipped in {folder}"
+    parts = [
+        f"{origins['corpus']} as shipped in {folder}" if origins["corpus"] else "",
+        f"{origins['edited']} edited in the app" if origins["edited"] else "",
+        f"{origins['uploaded']} uploaded" if origins["uploaded"] else "",
+    ]
+    return f"{head} ({', '.join(p for p in parts if p)})"
+
+
 def run_and_write(
     pipelines: Sequence[Pipeline],
     items: Sequence[dict[str, Any]],
@@ -52,19 +72,20 @@ def run_and_write(
     out: Path | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
-    corpus: str | None = None,
+    documents: str | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
     """Evaluate, then write every output (by default to a new folder under the data folder's
-    eval-runs/); returns the summary and the written paths. `corpus` names the documents in
-    the report (default: the corpus folder)."""
+    eval-runs/); returns the summary and the written paths. `documents` says in the report
+    what was evaluated (default: `describe_documents` of `config`'s documents)."""
     out = out or config.data_path / RUNS / time_stamp()
+    evaluated = documents or describe_documents(Documents(config))  # as the run starts
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
     summary = summarize(records, config.price_input_per_m)
     meta = {
         "questions": len({r.id for r in records}),
         "of": len(items),
-        "corpus": corpus or config.corpus_dir,
+        "evaluated against": evaluated,
         "model": Path(config.model).name,
         "wall_s": round(time.perf_counter() - started, 1),
         "prices per M tokens": f"{config.price_input_per_m} in / {config.price_output_per_m} out "

@@ -49,17 +49,43 @@ def summary_table(summary: dict[str, dict[str, Any]]) -> str:
 
 
 PALETTE = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b"]
+NOTHING_HELD = "no column's answer held the gold answer"
+# (metric, title, why every column at 0 leaves nothing to draw)
 BARS = [
-    ("contains", "Contains gold answer (higher is better)"),
-    ("f1", "Token F1 (higher is better)"),
-    ("latency_p50_s", "Latency p50, seconds (lower is better)"),
-    ("cost_per_1000", "Cost per 1,000 answers (lower is better)"),
+    ("contains", "Contains gold answer (higher is better)", NOTHING_HELD),
+    ("f1", "Token F1 (higher is better)", "no answer shared a word with the gold answer"),
+    ("latency_p50_s", "Latency p50, seconds (lower is better)", "no time was measured"),
+    ("cost_per_1000", "Cost per 1,000 answers (lower is better)", "the prices per token are 0"),
 ]
 
 
-def _bar_chart(title: str, values: dict[str, float | None], width: int = 420) -> str:
-    known = {k: v for k, v in values.items() if v is not None}
-    top = max(known.values(), default=0) or 1.0
+def _no_plot(title: str, reason: str) -> str:
+    """Said in words where a plot would draw nothing (an empty plot reads as a broken one)."""
+    return (
+        '<div class="no-plot" role="note" style="width:400px;max-width:100%;box-sizing:border-box;'
+        'padding:8px 10px;border:1px dashed #999;border-radius:4px;font-size:13px">'
+        f"<strong>{html.escape(title)}</strong><p>Nothing to draw: {html.escape(reason)}.</p>"
+        "</div>"
+    )
+
+
+def _empty_reason(values: dict[str, float | None], zero_reason: str) -> str | None:
+    """Why a bar chart of `values` would be empty (no value, or every value 0), else None."""
+    known = [v for v in values.values() if v is not None]
+    if not known:
+        return "no answerable question was asked"
+    if not any(known):
+        return f"every column scored 0 ({zero_reason})"
+    return None
+
+
+def _bar_chart(
+    title: str, values: dict[str, float | None], zero_reason: str, width: int = 420
+) -> str:
+    reason = _empty_reason(values, zero_reason)
+    if reason:
+        return _no_plot(title, reason)
+    top = max(v for v in values.values() if v is not None)
     rows = []
     for i, (name, value) in enumerate(values.items()):
         y = 30 + i * 28
@@ -80,8 +106,12 @@ def _bar_chart(title: str, values: dict[str, float | None], width: int = 420) ->
 
 def _tradeoff_chart(summary: dict[str, dict[str, Any]], size: int = 420) -> str:
     """Quality (contains) against latency p50; the circle's area grows with cost per answer."""
-    pad = 50
+    title = "Quality vs latency (circle area: cost per answer)"
     points = {n: m for n, m in summary.items() if m.get("latency_p50_s") is not None}
+    reason = _empty_reason({n: m.get("contains") for n, m in points.items()}, NOTHING_HELD)
+    if reason:  # every point on the latency axis: no trade-off to see
+        return _no_plot(title, reason)
+    pad = 50
     max_x = max((m["latency_p50_s"] for m in points.values()), default=1.0) * 1.15 or 1.0
     max_cost = max((m.get("cost_per_answer") or 0 for m in points.values()), default=0) or 1.0
     marks = []
@@ -96,8 +126,7 @@ def _tradeoff_chart(summary: dict[str, dict[str, Any]], size: int = 420) -> str:
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img">'
-        f'<text x="0" y="16" font-size="13" font-weight="bold">Quality vs latency '
-        "(circle area: cost per answer)</text>"
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{title}</text>'
         f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{size - pad}" stroke="#444"/>'
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{size - pad}" stroke="#444"/>'
         f'<text x="{size - pad}" y="{size - pad + 30}" font-size="12" text-anchor="end">'
@@ -107,15 +136,36 @@ def _tradeoff_chart(summary: dict[str, dict[str, Any]], size: int = 420) -> str:
     )
 
 
-def _table(summary: dict[str, dict[str, Any]]) -> str:
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in COLUMNS)
+# Inline, so the rule holds wherever the table lands (the Gradio page's prose styles break
+# words anywhere): headers wrap between words only, figures never wrap, and a table wider
+# than the page scrolls sideways instead of squeezing its columns.
+_PAD = "padding:4px 6px;font-size:13px;"
+_HEAD_STYLE = _PAD + "white-space:normal;word-break:normal;overflow-wrap:normal;hyphens:manual"
+_CELL_STYLE = _PAD + "white-space:nowrap"
+
+
+def _head(label: str) -> str:
+    # each word unbreakable: "tok/s" or "cost/1000" could otherwise break after the slash
+    words = " ".join(
+        f'<span style="white-space:nowrap">{html.escape(w)}</span>' for w in label.split()
+    )
+    return f'<th style="{_HEAD_STYLE}">{words}</th>'
+
+
+def summary_html(summary: dict[str, dict[str, Any]]) -> str:
+    """The summary as an HTML table, one row per pipeline; '–' where a metric does not apply."""
+    head = _head("pipeline") + "".join(_head(label) for _, label, _ in COLUMNS)
     body = []
     for name, m in summary.items():
         cells = "".join(
-            f"<td>{'–' if m.get(k) is None else fmt.format(m[k])}</td>" for k, _, fmt in COLUMNS
+            f'<td style="{_CELL_STYLE}">{"–" if m.get(k) is None else fmt.format(m[k])}</td>'
+            for k, _, fmt in COLUMNS
         )
-        body.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
-    return f"<table><tr><th>pipeline</th>{head}</tr>{''.join(body)}</table>"
+        body.append(f'<tr><th style="{_CELL_STYLE}">{html.escape(name)}</th>{cells}</tr>')
+    return (
+        '<div class="summary-table" style="overflow-x:auto">'
+        f"<table><tr>{head}</tr>{''.join(body)}</table></div>"
+    )
 
 
 _TYPE_HEADERS = ("pipeline", "type", "questions", "contains", "declined", "prompt tok")
@@ -174,9 +224,11 @@ def _worst(records: Sequence[Record], per_pipeline: int = 5) -> str:
 
 
 def plots_html(summary: dict[str, dict[str, Any]]) -> str:
-    """The trade-off plot and the per-metric bars, as inline SVG."""
+    """The trade-off plot and the per-metric bars, as inline SVG; a note in words in place of
+    a plot that would draw nothing."""
     bars = "".join(
-        _bar_chart(title, {n: m.get(key) for n, m in summary.items()}) for key, title in BARS
+        _bar_chart(title, {n: m.get(key) for n, m in summary.items()}, zero)
+        for key, title, zero in BARS
     )
     return (
         '<div class="plots" style="display:flex;flex-wrap:wrap;gap:24px">'
@@ -187,7 +239,9 @@ def plots_html(summary: dict[str, dict[str, Any]]) -> str:
 def render_report(
     records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
 ) -> str:
-    facts = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in meta.items())
+    facts = "".join(
+        f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in meta.items()
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>
@@ -196,8 +250,8 @@ table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }}
 </style></head><body>
 <h1>RAG vs fine-tuning: evaluation report</h1>
-<p>{facts}</p>
-<h2>Summary</h2>{_table(summary)}
+<ul>{facts}</ul>
+<h2>Summary</h2>{summary_html(summary)}
 <h2>By question type</h2>{_type_html(summary)}
 <h2>Trade-offs</h2>{plots_html(summary)}
 <h2>Worst answers per pipeline</h2>{_worst(records)}

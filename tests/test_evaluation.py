@@ -140,3 +140,62 @@ def test_another_corpus_gets_its_own_index_folder(tmp_path):
     assert other.data_path.parent == config.data_path / "corpora"
     assert config.for_corpus(str(tmp_path / "docs")) == other
     assert config.for_corpus(str(tmp_path / "more")).data_dir != other.data_dir
+
+
+def _summary(contains: float | None, f1: float | None, cost: float) -> dict:
+    figures = {"contains": contains, "f1": f1, "latency_p50_s": 0.4, "cost_per_1000": cost}
+    return {name: {**figures, "cost_per_answer": cost / 1000} for name in ("base", "rag")}
+
+
+def test_a_plot_that_would_draw_nothing_says_so():
+    from evaluation.report import plots_html
+
+    drawn = plots_html(_summary(contains=0.5, f1=0.3, cost=0.06))
+    assert drawn.count("<svg") == 5 and "Nothing to draw" not in drawn
+    zeros = plots_html(_summary(contains=0.0, f1=0.0, cost=0.06))
+    assert zeros.count("<svg") == 2  # latency and cost; quality and the trade-off are notes
+    assert zeros.count("every column scored 0") == 3
+    assert "no column&#x27;s answer held the gold answer" in zeros
+    unanswerable = plots_html(_summary(contains=None, f1=None, cost=0.0))
+    assert unanswerable.count("no answerable question was asked") == 3
+    assert "the prices per token are 0" in unanswerable
+
+
+def test_summary_headers_break_between_words_only():
+    from evaluation.report import COLUMNS, summary_html
+
+    table = summary_html(_summary(contains=0.5, f1=0.3, cost=0.06))
+    assert table.count("<th style=") == len(COLUMNS) + 1 + 2  # headers and the two row names
+    assert "word-break:normal;overflow-wrap:normal" in table and "overflow-x:auto" in table
+    assert '<span style="white-space:nowrap">cost/1000</span>' in table  # no break at "/"
+
+
+def test_the_report_names_what_was_evaluated_and_no_server_path(fake_pipelines, tmp_path):
+    import html
+
+    from common.config import REPO_ROOT, Config
+    from documents.store import Documents
+    from evaluation.outputs import describe_documents, run_and_write
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    for path in ("legal/a.md", "legal/b.md", "manual/c.md", "README.md"):
+        (corpus / path).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / path).write_text(f"# {path}\n\nText of {path}.\n")
+    for path in ("legal/a.md", "uploads/price-list.md"):  # an edit and an upload in the app
+        (data / "documents" / path).parent.mkdir(parents=True, exist_ok=True)
+        (data / "documents" / path).write_text(f"# {path}\n\nOwn text of {path}.\n")
+    config = Config(data_dir=str(data), corpus_dir=str(corpus))
+    _, paths = run_and_write(fake_pipelines, [ITEM, NONE], config)
+    report = html.unescape(paths["report_html"].read_text())
+    assert (
+        "evaluated against: the index: 4 documents (2 as shipped in the corpus folder “corpus”, "
+        "1 edited in the app, 1 uploaded)" in report
+    )
+    for path in ("report_html", "summary_json"):
+        text = paths[path].read_text()
+        assert str(tmp_path) not in text and str(REPO_ROOT) not in text
+
+    shipped = Documents(Config(data_dir=str(tmp_path / "other"), corpus_dir=str(corpus)))
+    assert describe_documents(shipped, "the app's index") == (
+        "the app's index: 3 documents, as shipped in the corpus folder “corpus”"
+    )
