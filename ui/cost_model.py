@@ -1,8 +1,10 @@
-"""What each approach costs as questions add up: measured tokens × prices, plus one-off training.
+"""What each approach costs as questions add up: measured tokens × prices, plus one-off training
+and the retraining that document edits call for.
 
 Per-answer token counts come from answers the app measured (this conversation, or the latest
 evaluation run); prices are configured or picked from a preset; the LoRA's one-off cost is its
-measured training time × an hourly price.
+measured training time × an hourly price, and each document edit costs one more (measured)
+retraining, spread over the questions asked meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from common.config import Config
 from evaluation.outputs import RUNS
 from pipelines.core import Answer, price
+from training.runs import read_run
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,11 @@ PRESETS: dict[str, tuple[float, float] | None] = {
     "Large hosted model (15 / 75)": (15.0, 75.0),
     "Self-hosted, tokens free (0 / 0)": (0.0, 0.0),
 }
+# The Costs tab's starting assumptions about use, which a viewer changes in the tab.
+EDITS_PER_MONTH = 4  # document edits per month, each calling for a retraining
+QUESTIONS_PER_MONTH = 10_000
+HORIZON_FACTOR = 3  # the plot runs to about this many times the break-even point
+FALLBACK_HORIZON = 10_000  # questions plotted when there is no break-even to scale to
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,13 @@ def usage_of(answers: Iterable[Answer]) -> dict[str, Usage]:
 def latest_evaluation(data_dir: Path) -> tuple[dict[str, Any], str | None]:
     """Per-pipeline summary of the latest evaluation run under `data_dir/eval-runs`, with the
     run's folder name; empty if there is none."""
+    summary, run = latest_evaluation_file(data_dir)
+    return summary.get("pipelines", {}), run
+
+
+def latest_evaluation_file(data_dir: Path) -> tuple[dict[str, Any], str | None]:
+    """The latest evaluation run's whole summary.json ("meta" and "pipelines"), with the run's
+    folder name; empty if there is none."""
     runs = sorted((data_dir / RUNS).glob("*/summary.json"))
     if not runs:
         return {}, None
@@ -77,7 +92,7 @@ def latest_evaluation(data_dir: Path) -> tuple[dict[str, Any], str | None]:
     except (OSError, ValueError):
         log.warning("cannot read %s", runs[-1])
         return {}, None
-    return summary.get("pipelines", {}), runs[-1].parent.name
+    return (summary if isinstance(summary, dict) else {}), runs[-1].parent.name
 
 
 def usage_from_evaluation(data_dir: Path) -> tuple[dict[str, Usage], str | None]:
@@ -94,6 +109,33 @@ def usage_from_evaluation(data_dir: Path) -> tuple[dict[str, Usage], str | None]
 def training_cost(wall_s: float | None, price_per_hour: float) -> float:
     """One-off cost of a training run of `wall_s` seconds."""
     return (wall_s or 0.0) / 3600 * price_per_hour
+
+
+def retrain_record(configured: str | Path, served: str | Path) -> dict[str, Any]:
+    """The run record that measures one retraining after a document edit: the incremental
+    update the app serves now (`served`, a record with "refresh"), else the first training of
+    the `configured` weights, which a retraining from scratch repeats; empty if neither."""
+    update = read_run(served)
+    return update if "refresh" in update and update.get("wall_s") else read_run(configured)
+
+
+def upkeep_per_question(
+    retrain_cost: float, edits_per_month: float, questions_per_month: float
+) -> float:
+    """One retraining per document edit, spread over the questions asked in the same month."""
+    if questions_per_month <= 0:
+        return 0.0
+    return retrain_cost * max(edits_per_month, 0.0) / questions_per_month
+
+
+def horizon(n: float | None) -> int:
+    """Questions to plot: about HORIZON_FACTOR × the break-even `n`, rounded up to two
+    significant digits; FALLBACK_HORIZON without a break-even past the first question."""
+    if not n or n <= 0:
+        return FALLBACK_HORIZON
+    target = max(HORIZON_FACTOR * n, 10.0)
+    step = 10 ** max(len(str(int(target))) - 2, 0)
+    return int(-(-target // step) * step)
 
 
 def break_even(
@@ -128,3 +170,69 @@ def curve(
         for name, cost in per_answer.items()
         for n in steps
     ]
+
+
+def trained_methods(columns: Iterable[str]) -> dict[str, str]:
+    """The trained columns and the training method behind each: the LoRA columns share the
+    adapter ("lora"), the Retrained column is trained in full ("full")."""
+    methods = {name: "lora" for name in columns if "lora" in name}
+    methods.update({name: "full" for name in columns if name == "retrained"})
+    return methods
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Per column: tokens per answer, retraining per answer and one-off training, in money."""
+
+    per_answer: dict[str, float]
+    upkeep: dict[str, float]
+    one_off: dict[str, float]
+
+    @property
+    def total(self) -> dict[str, float]:
+        """What each further answer costs, retraining included."""
+        return {n: cost + self.upkeep.get(n, 0.0) for n, cost in self.per_answer.items()}
+
+
+def project(
+    usage: Mapping[str, Usage],
+    runs: Mapping[str, Mapping[str, Any]],
+    retrains: Mapping[str, Mapping[str, Any]],
+    prices: tuple[float, float, float],
+    edits_per_month: float,
+    questions_per_month: float,
+) -> Projection:
+    """Costs at `prices` (input and output per million tokens, the training machine per hour)
+    from measured `usage` and, per method, the first training's run record (`runs`) and the
+    one a retraining after an edit repeats (`retrains`)."""
+    price_in, price_out, rate = prices
+    methods = trained_methods(usage)
+    return Projection(
+        per_answer={name: u.cost(price_in, price_out) for name, u in usage.items()},
+        upkeep={
+            name: upkeep_per_question(
+                training_cost(retrains[m].get("wall_s"), rate),
+                edits_per_month,
+                questions_per_month,
+            )
+            for name, m in methods.items()
+        },
+        one_off={name: training_cost(runs[m].get("wall_s"), rate) for name, m in methods.items()},
+    )
+
+
+def plot_points(
+    per_answer: Mapping[str, float],
+    one_off: Mapping[str, float],
+    titles: Mapping[str, str],
+    questions: int,
+    n: float | None,
+) -> list[dict[str, Any]]:
+    """Total cost per approach up to `questions`, with a vertical line at the break-even `n`."""
+    points = curve(per_answer, one_off, titles, questions)
+    if n is not None and 0 < n <= questions:
+        top = max(p["total cost"] for p in points)
+        points += [
+            {"questions": round(n), "total cost": y, "approach": "break-even"} for y in (0, top)
+        ]
+    return points

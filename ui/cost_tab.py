@@ -1,9 +1,11 @@
-"""The Costs tab: per-answer cost, RAG's context overhead, LoRA's one-off training cost, and
-total cost against the number of questions with the break-even point marked."""
+"""The Costs tab: per-answer cost, RAG's context overhead, the trained columns' one-off training
+cost and their retraining after document edits, and total cost against the number of questions
+with the break-even point marked."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -11,14 +13,24 @@ import pandas as pd
 
 from common.config import Config
 from pipelines.core import Pipeline, price
+from serving.weights import active_config
 from training.runs import read_run
 from ui.cost_model import (
+    EDITS_PER_MONTH,
+    HORIZON_FACTOR,
     PRESETS,
+    QUESTIONS_PER_MONTH,
+    Projection,
     Usage,
     break_even,
     context_overhead,
-    curve,
+    horizon,
+    plot_points,
+    project,
+    retrain_record,
+    trained_methods,
     training_cost,
+    upkeep_per_question,
     usage_from_evaluation,
     usage_of,
 )
@@ -26,9 +38,22 @@ from ui.render import format_cost
 from ui.transcript import Turn
 
 INTRO = """Every figure comes from measured token counts (this conversation's answers, or the
-latest evaluation run when you have not asked anything yet) and the prices below. RAG pays for
-its retrieved context on every question; the LoRA adapter pays once, for training, and then asks
-with short prompts. The plot shows where the one-off cost is paid back."""
+latest evaluation run when you have not asked anything yet), measured training times and the
+prices below. RAG pays for its retrieved context on every question; the LoRA adapter pays once
+for training, then again for a retraining after each document edit, and asks with short prompts.
+The plot shows where the one-off cost is paid back."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the viewer set in the tab: prices, use, and how far to plot (0 = automatic)."""
+
+    price_in: float
+    price_out: float
+    rate: float  # the training machine's price per hour
+    edits: float  # document edits per month, each one retraining
+    per_month: float  # questions per month
+    questions: int  # questions to plot; 0 = about HORIZON_FACTOR × the break-even
 
 
 def build_cost_tab(turns: gr.State, pipelines: Sequence[Pipeline], config: Config) -> list[Any]:
@@ -36,7 +61,8 @@ def build_cost_tab(turns: gr.State, pipelines: Sequence[Pipeline], config: Confi
     titles = {p.name: p.title for p in pipelines}
     with gr.Tab("Costs") as tab:
         gr.Markdown(INTRO)
-        preset, price_in, price_out, hourly, questions = _price_inputs(config)
+        preset, price_in, price_out, hourly = _price_inputs(config)
+        edits, per_month, questions = _use_inputs()
         summary = gr.Markdown("", elem_id="cost-summary")
         plot = gr.LinePlot(
             x="questions",
@@ -51,39 +77,61 @@ def build_cost_tab(turns: gr.State, pipelines: Sequence[Pipeline], config: Confi
         prices = PRESETS.get(name) or (config.price_input_per_m, config.price_output_per_m)
         return [prices[0], prices[1]]
 
-    def update(
-        turn_list: list[Turn], p_in: float, p_out: float, rate: float, n: float
-    ) -> list[Any]:
+    def update(turn_list: list[Turn], *values: float | None) -> list[Any]:
         usage, origin = _usage(turn_list, config)
-        return _figures(
-            usage, origin, titles, config, p_in or 0, p_out or 0, rate or 0, int(n or 10)
-        )
+        p_in, p_out, rate, edit_rate, rate_q, n = (v or 0 for v in values)
+        settings = Settings(p_in, p_out, rate, edit_rate, rate_q, int(n))
+        return _figures(usage, origin, titles, config, settings)
 
-    inputs = [turns, price_in, price_out, hourly, questions]
+    fields = [price_in, price_out, hourly, edits, per_month, questions]
+    inputs = [turns, *fields]
     preset.change(pick, preset, [price_in, price_out])
-    for field in (price_in, price_out, hourly, questions):
+    for field in fields:
         field.change(update, inputs, [summary, plot])
     tab.select(update, inputs, [summary, plot])
     return [update, inputs, [summary, plot]]
 
 
-def _price_inputs(config: Config) -> tuple[gr.Dropdown, gr.Number, gr.Number, gr.Number, gr.Number]:
-    """The preset, the token prices, the training machine's price and the plot's length."""
+def _price_inputs(config: Config) -> tuple[gr.Radio, gr.Number, gr.Number, gr.Number]:
+    """The preset (a radio, so that every label shows whole), the token prices and the
+    training machine's price."""
     money = config.currency
+    preset = gr.Radio(
+        list(PRESETS), value=next(iter(PRESETS)), label="Price preset", elem_id="cost-preset"
+    )
     with gr.Row():
-        preset = gr.Dropdown(
-            list(PRESETS), value=next(iter(PRESETS)), label="Price preset", elem_id="cost-preset"
-        )
         price_in = _price(config.price_input_per_m, f"Input, {money} per 1M tokens", "cost-in")
         price_out = _price(config.price_output_per_m, f"Output, {money} per 1M tokens", "cost-out")
-    with gr.Row():
         hourly = _price(
             config.price_train_per_hour, f"Training machine, {money} per hour", "cost-hourly"
         )
-        questions = gr.Number(
-            10_000, precision=0, minimum=10, label="Questions to plot", elem_id="cost-questions"
+    return preset, price_in, price_out, hourly
+
+
+def _use_inputs() -> tuple[gr.Number, gr.Number, gr.Number]:
+    """How the app is used (document edits and questions per month) and the plot's length."""
+    with gr.Row():
+        edits = gr.Number(
+            EDITS_PER_MONTH,
+            minimum=0,
+            label="Document edits per month (each one retrains the trained columns)",
+            elem_id="cost-edits",
         )
-    return preset, price_in, price_out, hourly, questions
+        per_month = gr.Number(
+            QUESTIONS_PER_MONTH,
+            precision=0,
+            minimum=1,
+            label="Questions per month",
+            elem_id="cost-per-month",
+        )
+        questions = gr.Number(
+            0,
+            precision=0,
+            minimum=0,
+            label=f"Questions to plot (0 = about {HORIZON_FACTOR}× the break-even)",
+            elem_id="cost-questions",
+        )
+    return edits, per_month, questions
 
 
 def _price(value: float, label: str, elem_id: str) -> gr.Number:
@@ -104,12 +152,9 @@ def _figures(
     origin: str,
     titles: dict[str, str],
     config: Config,
-    price_in: float,
-    price_out: float,
-    rate: float,
-    questions: int,
+    s: Settings,
 ) -> list[Any]:
-    """[the summary's Markdown, the plot's points] at these prices."""
+    """[the summary's Markdown, the plot's points] at these prices and this use."""
     if not usage:
         return [
             "*No measured answers yet: ask a question in the Chat tab (or run an evaluation), "
@@ -117,47 +162,51 @@ def _figures(
             None,
         ]
     money = config.currency
-    per_answer = {name: u.cost(price_in, price_out) for name, u in usage.items()}
-    lora_run, full_run = read_run(config.adapter), read_run(config.retrained_path)
-    one_off = {
-        name: training_cost(lora_run.get("wall_s"), rate) for name in usage if "lora" in name
+    runs = {"lora": read_run(config.adapter), "full": read_run(config.retrained_path)}
+    served = active_config(config)  # an update after an edit is served in their place
+    retrains = {
+        "lora": retrain_record(config.adapter, served.adapter),
+        "full": retrain_record(config.retrained_path, served.retrained_path),
     }
-    if "retrained" in usage:
-        one_off["retrained"] = training_cost(full_run.get("wall_s"), rate)
+    cost = project(usage, runs, retrains, (s.price_in, s.price_out, s.rate), s.edits, s.per_month)
     lines = [
-        _table(usage, per_answer, one_off, titles, money),
+        _table(usage, cost, titles, money),
         f"Token counts: means over {origin} (from the tokenizer).",
     ]
     if (extra := context_overhead(usage)) is not None:
         lines.append(
             f"**RAG context overhead:** {extra:.0f} prompt tokens per question "
-            f"({format_cost(price(extra, 0, price_in, 0) * 1000, money)} per 1,000 questions)."
+            f"({format_cost(price(extra, 0, s.price_in, 0) * 1000, money)} per 1,000 questions)."
         )
-    lines += _training_lines(lora_run, full_run, rate, money)
+    lines += _training_lines(runs["lora"], runs["full"], s.rate, money)
+    lines += _upkeep_lines(retrains, set(trained_methods(usage).values()), s, money)
     n = None
-    if "rag" in per_answer and "lora" in per_answer:
-        n = break_even(per_answer, one_off, "lora", "rag")
-        lines.append(_verdict(n))
-    return ["\n\n".join(lines), pd.DataFrame(_points(per_answer, one_off, titles, questions, n))]
+    if "rag" in usage and "lora" in usage:
+        n = break_even(cost.total, cost.one_off, "lora", "rag")
+        lines.append(_verdict(n, s.edits))
+    length = s.questions or horizon(n)
+    lines.append(_horizon_line(length, n, s.questions))
+    points = plot_points(cost.total, cost.one_off, titles, length, n)
+    return ["\n\n".join(lines), pd.DataFrame(points)]
 
 
-def _table(
-    usage: dict[str, Usage],
-    per_answer: dict[str, float],
-    one_off: dict[str, float],
-    titles: dict[str, str],
-    money: str,
-) -> str:
+def _table(usage: dict[str, Usage], cost: Projection, titles: dict[str, str], money: str) -> str:
     rows = [
-        "| column | prompt tokens | completion tokens | per answer | per 1,000 | one-off |",
+        "| column | tokens in + out | per answer | retraining per answer | per 1,000 answers "
+        "| one-off training |",
         "|---|---|---|---|---|---|",
     ]
     for name, u in usage.items():
+        figures = (
+            cost.per_answer[name],
+            cost.upkeep.get(name, 0.0),
+            cost.total[name] * 1000,
+            cost.one_off.get(name, 0.0),
+        )
         rows.append(
-            f"| {titles.get(name, name)} | {u.prompt_tokens:.0f} | {u.completion_tokens:.0f} | "
-            f"{format_cost(per_answer[name], money)} | "
-            f"{format_cost(per_answer[name] * 1000, money)} | "
-            f"{format_cost(one_off.get(name, 0.0), money)} |"
+            f"| {titles.get(name, name)} | {u.prompt_tokens:.0f} + {u.completion_tokens:.0f} | "
+            + " | ".join(format_cost(f, money) for f in figures)
+            + " |"
         )
     return "\n".join(rows)
 
@@ -183,26 +232,51 @@ def _training_lines(
     return lines
 
 
-def _points(
-    per_answer: dict[str, float],
-    one_off: dict[str, float],
-    titles: dict[str, str],
-    questions: int,
-    n: float | None,
-) -> list[dict[str, Any]]:
-    """Total cost per approach, with a vertical line at the break-even point `n`."""
-    points = curve(per_answer, one_off, titles, questions)
-    if n is not None and 0 < n <= questions:
-        top = max(p["total cost"] for p in points)
-        points += [
-            {"questions": round(n), "total cost": y, "approach": "break-even"} for y in (0, top)
-        ]
-    return points
+def _upkeep_lines(
+    retrains: dict[str, dict[str, Any]], methods: set[str], s: Settings, money: str
+) -> list[str]:
+    """What the retraining after each document edit costs, and from which measured run."""
+    names = {"lora": "the LoRA adapter", "full": "the Retrained column's weights"}
+    lines = []
+    for method in sorted(methods):
+        run = retrains[method]
+        if not run.get("wall_s"):
+            lines.append(f"**Upkeep of {names[method]}:** no measured training time to price.")
+            continue
+        each = training_cost(run["wall_s"], s.rate)
+        which = (
+            "its last update after an edit (`scripts.refresh`)"
+            if "refresh" in run
+            else "its first training (no update after an edit measured yet; an update trains on "
+            "fewer questions)"
+        )
+        lines.append(
+            f"**Upkeep of {names[method]}:** {s.edits:g} document edits per month, each a "
+            f"retraining: {run['wall_s'] / 60:.1f} min measured for {which} × {s.rate:g} "
+            f"{money}/h = {format_cost(each, money)} each, "
+            f"{format_cost(each * s.edits, money)} per month over {s.per_month:,.0f} questions "
+            f"= {format_cost(upkeep_per_question(each, s.edits, s.per_month), money)} per answer."
+        )
+    return lines
 
 
-def _verdict(n: float | None) -> str:
+def _verdict(n: float | None, edits: float) -> str:
+    upkeep = f" with {edits:g} retrainings a month" if edits else ""
     if n is None:
-        return "**Break-even:** never — at these prices the LoRA column is not cheaper per answer."
+        return (
+            f"**Break-even:** never — at these prices{upkeep} the LoRA column is not cheaper "
+            "per answer."
+        )
     if n == 0:
         return "**Break-even:** from the first question."
-    return f"**Break-even:** LoRA costs less in total than RAG from question **{n:,.0f}** on."
+    return (
+        f"**Break-even:** LoRA costs less in total than RAG{upkeep} from question **{n:,.0f}** on."
+    )
+
+
+def _horizon_line(length: int, n: float | None, chosen: int) -> str:
+    if chosen:
+        return f"Plotted to {length:,} questions, as set."
+    if n:
+        return f"Plotted to {length:,} questions, about {HORIZON_FACTOR}× the break-even."
+    return f"Plotted to {length:,} questions (no break-even to scale the plot to)."

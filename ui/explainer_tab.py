@@ -14,9 +14,15 @@ from common.commands import TRAIN_FULL
 from common.config import Config
 from documents.chunks import CorpusFile
 from documents.index import index_dir
+from pipelines.core import Answer
 from training.compare import comparison_table
 from training.runs import read_run, staleness
-from ui.cost_model import context_overhead, latest_evaluation, usage_from_evaluation, usage_of
+from ui.cost_model import (
+    context_overhead,
+    latest_evaluation_file,
+    usage_from_evaluation,
+    usage_of,
+)
 from ui.transcript import Turn
 
 Files = Callable[[], list[CorpusFile]]  # the current documents
@@ -42,41 +48,72 @@ def facts(
     current = files()
     answers = [a for turn in turns for a in turn.answers.values()]
     usage = usage_of(answers) or usage_from_evaluation(config.data_path)[0]
-    retrieval = [a.retrieval_s for a in answers if a.retrieval_s is not None and a.done]
+    searched = [t for t in turns if any(_searched(a) for a in t.answers.values())]
+    retrieval = [a.retrieval_s for t in searched for a in t.answers.values() if _searched(a)]
     evaluation = run.get("evaluation", {})
+    latest, eval_run = latest_evaluation_file(config.data_path)
+    full = full_training(config, served or config)
+    full_run = full[1]
     return {
         "run": run,
         "stale": staleness(run, current),
         "documents": len(current),
         "overhead": context_overhead(usage),
         "retrieval_ms": statistics.median(retrieval) * 1000 if retrieval else None,
-        "latest_eval": latest_evaluation(config.data_path)[0],
+        # answers that ran at once while those searches did (every column answers together)
+        "retrieval_load": max((len(t.answers) for t in searched), default=0),
+        "latest_eval": latest.get("pipelines", {}),
+        "eval_meta": {**latest.get("meta", {}), "run": eval_run},
         "test": evaluation.get("test", {}),
+        "full_test": full_run.get("evaluation", {}).get("test", {}).get(full_run.get("method"), {}),
         "forgetting": evaluation.get("forgetting_delta"),
         "general": evaluation.get("general", {}),
         "adapter_mb": _size_mb(Path(config.adapter)),
         "index_mb": _size_mb(index_dir(config)),
-        "methods": methods_table(config, served or config, run),
+        "methods": methods_table(config, served or config, run, full),
     }
 
 
-def methods_table(config: Config, served: Config, lora_run: dict[str, Any]) -> str:
-    """LoRA vs full retraining as trained (APP_ADAPTER, whose record is `lora_run`, and
-    APP_RETRAINED), with their latest incremental updates (the refreshed weights served now)
-    where there are any."""
-    trained = {
-        "LoRA": (config.adapter, lora_run),
-        "full retraining": (config.retrained_path, read_run(config.retrained_path)),
-    }
+def _searched(answer: Answer) -> bool:
+    return answer.retrieval_s is not None and answer.done
+
+
+def full_training(config: Config, served: Config) -> tuple[Path, dict[str, Any]]:
+    """The full retraining's own run record: beside APP_RETRAINED, else beside the weights an
+    update served now was trained from (its record's "refresh"/"from"); ({folder}, {}) if
+    neither holds one."""
+    folder = config.retrained_path
+    if run := read_run(folder):
+        return folder, run
+    origin = read_run(served.retrained_path).get("refresh", {}).get("from")
+    if origin and (run := read_run(origin)):
+        return Path(origin), run
+    return folder, {}
+
+
+def methods_table(
+    config: Config, served: Config, lora_run: dict[str, Any], full: tuple[Path, dict[str, Any]]
+) -> str:
+    """LoRA vs full retraining as trained (APP_ADAPTER, whose record is `lora_run`, and `full`
+    from `full_training`), with their latest incremental updates (the refreshed weights served
+    now) where there are any. Without a full run record the table has the LoRA column only, and a
+    line says where the record was looked for."""
+    trained = {"LoRA": (config.adapter, lora_run)}
+    if full[1]:
+        trained["full retraining"] = full
+    folders = {"LoRA": served.adapter, "full retraining": served.retrained_path}
     updated = {
-        name: (folder, read_run(folder))
-        for name, folder in (("LoRA", served.adapter), ("full retraining", served.retrained_path))
-        if str(folder) != str(trained[name][0])
+        name: (folders[name], read_run(folders[name]))
+        for name in trained
+        if str(folders[name]) != str(trained[name][0])
     }
     table = comparison_table(trained, updated)
-    if not trained["full retraining"][1]:
+    if not full[1]:
         table += (
-            f"\n\nFull retraining not measured yet: run `{TRAIN_FULL}` (or use the Documents tab)."
+            f"\n\n**Full retraining has no run record on this server** (none at "
+            f"{config.shown_path(full[0])}, `APP_RETRAINED`): train it with `{TRAIN_FULL}` or "
+            "the Documents tab, and its measurements join this table. The figures measured "
+            "when the project was built are in docs/training.md."
         )
     return table
 
@@ -109,17 +146,64 @@ def explainer(f: dict[str, Any]) -> str:
             f"{_pct(f['general'].get('lora', {}).get('contains'))} — a forgetting delta of "
             f"**{_num(f['forgetting'], '{:+.2f}')}**.",
             "### Retrieval latency and data quality\nRAG adds a search to every question "
-            f"({_num(f['retrieval_ms'], '{:.0f} ms median in this conversation')}) and is only "
-            f"as good as what it finds: {_eval_line(f['latest_eval'])}",
+            f"({_latency(f)}) and is only as good as what it finds: {_eval_line(f['latest_eval'])}",
             "### Integration complexity\nRAG runs an embedder and a vector index "
             f"({_num(f['index_mb'], '{:.1f} MB on disk')}) that must be kept in step with the "
             "documents; fine-tuning needs a training pipeline, question/answer data and an "
             f"adapter to ship ({_num(f['adapter_mb'], '{:.1f} MB')}) and retrain.",
-            "### Quality on held-out questions\nTest paraphrases of trained facts: base contains "
-            f"the answer {_pct(f['test'].get('base', {}).get('contains'))}, LoRA "
-            f"{_pct(f['test'].get('lora', {}).get('contains'))} (token F1 "
-            f"{_num(f['test'].get('lora', {}).get('f1'))}).",
+            f"### Quality on held-out questions\n{_quality(f)}",
         ]
+    )
+
+
+def _latency(f: dict[str, Any]) -> str:
+    """The search's median time, and whether it was measured under load: in a conversation
+    every column answers at once, while an evaluation asks one column at a time."""
+    parts = []
+    if f["retrieval_ms"] is not None:
+        load = f["retrieval_load"]
+        under = (
+            f", measured under load: up to {load} answers running at once"
+            if load > 1
+            else ", one answer at a time"
+        )
+        parts.append(f"{f['retrieval_ms']:.0f} ms median in this conversation{under}")
+    evaluated = f["latest_eval"].get("rag", {}).get("retrieval_p50_s")
+    if evaluated is not None:
+        parts.append(
+            f"{evaluated * 1000:.0f} ms median in the latest evaluation, one answer at a time"
+        )
+    return "; ".join(parts) or NOT_YET
+
+
+def _quality(f: dict[str, Any]) -> str:
+    """Base, RAG, LoRA and full retraining side by side on the held-out test questions: the
+    trained columns from their run records, RAG from the latest evaluation."""
+    rag, meta = f["latest_eval"].get("rag", {}), f["eval_meta"]
+    columns = {
+        "base": f["test"].get("base", {}),
+        "RAG": rag,
+        "LoRA": f["test"].get("lora", {}),
+        "full retraining": f["full_test"],
+    }
+    rows = [
+        "| | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+        "| answer contains the gold answer | "
+        + " | ".join(_pct(c.get("contains")) for c in columns.values())
+        + " |",
+        "| token F1 | " + " | ".join(_num(c.get("f1"), "{:.3f}") for c in columns.values()) + " |",
+    ]
+    asked = meta.get("questions", "?")
+    where = (
+        f"RAG from the latest evaluation ({meta['run']}, {asked} questions asked)"
+        if rag.get("contains") is not None
+        else "RAG: run an evaluation (Evaluate tab) to measure it"
+    )
+    return (
+        "Test paraphrases of trained facts, questions no training saw.\n\n"
+        + "\n".join(rows)
+        + f"\n\nBase, LoRA and full retraining from their training run records; {where}."
     )
 
 
