@@ -61,6 +61,10 @@ class Config:
     # The RAG columns decline when no passage scores this much (cosine, 0-1); 0 = never.
     # 0.48: the highest value that declined at most 1 % of the validation questions.
     rag_min_score: float = 0.48
+    # In a conversation the previous question is searched with this one only when this one's
+    # own best passage scores below this (cosine): a question that finds its passages alone is a
+    # new subject. 0.55 measured best on data/dev/followups.jsonl (`python -m scripts.followups`).
+    rag_follow_up_below: float = 0.55
     rag_max_new_tokens: int = 48  # the RAG columns' answer budget: the value, then one sentence
     # An answer of the RAG columns whose numbers are not in the context they were given:
     # "decline" it, "mark" it as unsupported, or "off" (keep it as it is)

@@ -73,6 +73,10 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "an integer from 1 to 20",
     ),
     "rag_min_score": (lambda c: 0.0 <= c.rag_min_score < 1.0, "a number from 0 to below 1"),
+    "rag_follow_up_below": (
+        lambda c: 0.0 <= c.rag_follow_up_below <= 1.0,
+        "a number from 0 (never search the previous question) to 1 (always)",
+    ),
     "rag_support_check": (
         lambda c: c.rag_support_check in ("decline", "mark", "off"),
         "decline, mark or off",

@@ -139,17 +139,22 @@ class RagPipeline:
         """The top-k passages for the question (`stream` times them with the evidence picking).
 
         In a conversation a follow-up ("and how far in advance is it announced?") names its
-        subject only in an earlier turn, so the previous question is searched together with
-        this one as well; the better-scoring passages of both searches are kept. A question on
-        a new subject still wins with its own search."""
+        subject only in an earlier turn. When the question's own passages score low
+        (APP_RAG_FOLLOW_UP_BELOW), the previous question is searched together with it as well
+        and the better-scoring passages of both searches are kept; a question that finds its
+        passages alone is a new subject and keeps them."""
+        config = self.config
+        hits = self._search(question)
+        previous = [m["content"] for m in clean_history(history) if m["role"] == "user"][-1:]
+        if previous and max((h.score for h in hits), default=0.0) < config.rag_follow_up_below:
+            hits = _best(hits + self._search(f"{previous[0]}\n{question}"), config.top_k)
+        return hits
+
+    def _search(self, query: str) -> list[Hit]:
+        """The top-k passages for `query`, by the configured retrieval."""
         index, config = self.resources.index(), self.config
         search = index.hybrid_search if config.retrieval == "hybrid" else index.search
-        k = config.top_k
-        hits = search(question, k)
-        previous = [m["content"] for m in clean_history(history) if m["role"] == "user"][-1:]
-        if previous:
-            hits = _best(hits + search(f"{previous[0]}\n{question}", k), k)
-        return hits
+        return search(query, config.top_k)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> list[Evidence]:
         """The sentences of `hits` handed to the model (APP_RAG_CONTEXT=evidence); none when

@@ -164,3 +164,23 @@ def test_rag_retrieves_for_a_follow_up_through_the_previous_question(resources):
     assert sections(in_conversation)[0].startswith("5.1 Scheduled maintenance")
     answer = rag.answer(follow_up, history)
     assert answer.sources[0].section.startswith("5.1")
+
+
+def test_rag_keeps_a_new_subjects_own_passages_after_another_question(resources):
+    """Issue 20.2: asked right after the uptime question, a question on another subject gets
+    its own passages, not the uptime commitment (its own best passage scores high enough)."""
+    rag = RagPipeline(resources)
+    question = "Which AWS region holds Tessaline's backups?"
+    history = [
+        {"role": "user", "content": "What monthly uptime does Tessaline commit to?"},
+        {"role": "assistant", "content": "99.9 %."},
+    ]
+    alone = rag.retrieve(question)
+    assert alone[0].score >= resources.config.rag_follow_up_below
+    after = rag.retrieve(question, history)
+    assert [h.document.metadata["section"] for h in after] == [
+        h.document.metadata["section"] for h in alone
+    ]
+    # The old rule (always search the previous question too) let the uptime passage in.
+    always = rag.tuned(rag_follow_up_below=1.0).retrieve(question, history)
+    assert any("uptime" in h.document.metadata["section"].lower() for h in always)
