@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -14,7 +14,25 @@ from common.errors import DocumentError, PipelineError
 from documents.index import Index, Progress
 from documents.loaders import ACCEPTED
 from documents.store import Change, Documents
+from pipelines.core import Pipeline
+from ui.freshness_demo import (
+    Demo,
+    apply_edit,
+    ask,
+    build_freshness_controls,
+    columns_of,
+    is_applied,
+    restore,
+    the_demo,
+    trained_at,
+)
 from ui.retrain_panel import RetrainTarget, build_retrain_panel
+from ui.section_editor import (
+    build_section_picker,
+    reopen,
+    save_edit,
+    wire_section_picker,
+)
 
 HEADERS = ["Document", "Title", "Origin", "Characters", "Chunks"]
 
@@ -43,9 +61,14 @@ def build_documents_tab(
     config: Config,
     demo: gr.Blocks,
     notes: tuple[Callable[[], list[str]], list[Any]] | None = None,
+    pipelines: Sequence[Pipeline] | None = None,
 ) -> None:
+    """The tab. `pipelines`: the columns the freshness demo asks (its RAG and LoRA ones);
+    without them it asks the registry's RAG and LoRA columns over `library`."""
+    fresh = the_demo()
     with gr.Tab("Documents"):
         gr.Markdown(intro(config))
+        controls = build_freshness_controls(fresh) if fresh else None
         with gr.Row():
             upload = gr.File(
                 label="Documents to add",
@@ -65,6 +88,7 @@ def build_documents_tab(
         with gr.Row():
             pick = gr.Dropdown(label="Document", choices=[], scale=4, elem_id="doc-pick")
             remove = gr.Button("Remove", variant="stop", scale=0, elem_id="doc-remove")
+        picker = build_section_picker()
         text = gr.Textbox(label="Text (Markdown)", lines=12, max_lines=24, elem_id="doc-text")
         save = gr.Button("Save the edit", elem_id="doc-save")
         retrain = build_retrain_panel(library)
@@ -90,22 +114,76 @@ def build_documents_tab(
         def removing(path: str | None) -> Iterator[list[Any]]:
             yield from _one_change(library, path, lambda: library.documents.remove(path or ""))
 
-        def saving(path: str | None, body: str | None) -> Iterator[list[Any]]:
-            yield from _one_change(library, path, lambda: library.documents.save(path or "", body))
+        def saving(path: str | None, body: str | None, loaded: Any) -> Iterator[list[Any]]:
+            """Save the whole text or the section the editor holds; then reload what was saved."""
+            saved: dict[str, int | None] = {}
 
-        changed = [
-            add.click(adding, [upload, replace], outputs, concurrency_limit=1).then(
-                lambda: None, None, upload
-            ),
-            remove.click(removing, pick, outputs, concurrency_limit=1),
-            save.click(saving, [pick, text], outputs, concurrency_limit=1),
-        ]
-        for event in changed:
+            def change() -> Change:
+                done, saved["start"] = save_edit(library.documents, path or "", body, loaded)
+                return done
+
+            keep = [gr.update()] * 3
+            for update in _one_change(library, path, change):
+                yield [*update, *keep]
+            if "start" in saved:
+                yield [*keep, *reopen(library.documents, path, saved["start"])]
+
+        def followed(event: Any) -> Any:
             for refresh, filled in follow:
                 event = event.then(refresh, None, filled)
-        pick.change(lambda path: _text_of(library, path), pick, text)
+            return event
+
+        edited = [picker.section, text, picker.loaded]
+        followed(add.click(adding, [upload, replace], outputs, concurrency_limit=1)).then(
+            lambda: None, None, upload
+        )
+        followed(remove.click(removing, pick, outputs, concurrency_limit=1))
+        save_inputs = [pick, text, picker.loaded]
+        followed(save.click(saving, save_inputs, [*outputs, *edited], concurrency_limit=1))
+        wire_section_picker(library.documents, picker, pick, text)
+        if fresh and controls:
+            _wire_freshness(library, fresh, controls, outputs, followed, pipelines)
         demo.load(lambda: _listing(library), None, [table, pick])  # fresh on every page load
         demo.load(retrain[0], None, retrain[1])
+
+
+def _wire_freshness(
+    library: Library,
+    fresh: Demo,
+    controls: tuple[Any, Any, Any],
+    outputs: list[Any],
+    followed: Callable[[Any], Any],
+    pipelines: Sequence[Pipeline] | None,
+) -> None:
+    """Try: apply the edit (as a save), then ask RAG and LoRA. Restore: undo it."""
+    go, back, answers = controls
+    columns = columns_of(library, pipelines)
+
+    def trying() -> Iterator[list[Any]]:
+        if is_applied(library.documents, fresh):
+            yield [
+                f"The demo's edit is already in {fresh.document}: asking again.",
+                *_listing(library),
+            ]
+            return
+        yield from _one_change(
+            library, fresh.document, lambda: apply_edit(library.documents, fresh)
+        )
+
+    def asking() -> Iterator[str]:
+        if not is_applied(library.documents, fresh):
+            yield "Not asked: the demo's edit is not in the document (see the message above)."
+            return
+        yield from ask(columns(), fresh, trained_at(library))
+
+    def restoring() -> Iterator[list[Any]]:
+        yield from _one_change(library, fresh.document, lambda: restore(library.documents, fresh))
+
+    def cleared() -> Any:
+        return gr.update() if is_applied(library.documents, fresh) else ""
+
+    followed(go.click(trying, None, outputs, concurrency_limit=1)).then(asking, None, answers)
+    followed(back.click(restoring, None, outputs, concurrency_limit=1)).then(cleared, None, answers)
 
 
 def _one_change(
@@ -179,11 +257,6 @@ def _listing(library: Library) -> list[Any]:
         for d in library.documents.listing()
     ]
     return [rows, gr.Dropdown(choices=[row[0] for row in rows])]
-
-
-def _text_of(library: Library, path: str | None) -> str:
-    found = library.documents.locate(path) if path else None
-    return found.read_text(encoding="utf-8", errors="replace") if found else ""
 
 
 def _notice(message: str) -> str:

@@ -28,8 +28,20 @@ from training.progress import read_progress, training_dir
 from training.runs import read_run, staleness
 from ui.jobs import Job, new_session_id
 from ui.notes import describe
+from ui.retrain_plan import (
+    expected_duration,
+    facts,
+    first_training_note,
+    learnable,
+    learning_plan,
+    progress_seconds,
+    record_duration,
+)
 
+LORA_BUTTON = "Retrain the LoRA adapter in the background"
 BUTTON = "Retrain every weight (Retrained column)"
+CATCH_UP = " — retrain to catch up."  # how ui.notes.describe ends a stale line
+CAUGHT_UP = "has nothing to catch up: no document changed since it was trained."
 log = logging.getLogger(__name__)
 
 
@@ -47,12 +59,14 @@ Refresh = tuple[Callable[[], list[Any]], list[Any]]  # a function and the compon
 
 
 def build_retrain_panel(library: RetrainTarget) -> Refresh:
-    """The panel; returns how to refresh its two status lines after the documents change (left
-    alone while a run is reporting its progress there)."""
+    """The panel; returns how to refresh it after the documents change: what retraining will
+    learn, how long it takes, and the two status lines (left alone while a run is reporting its
+    progress there)."""
     config = library.configured
     with gr.Accordion("Retrain on the changed documents", open=False):
         status = gr.Markdown(_state(library), elem_id="retrain-status")
         full_status = gr.Markdown(_full_state(library), elem_id="retrain-full-status")
+        plan = gr.Markdown(plan_text(library), elem_id="retrain-plan")
         if not config.training_on:
             why = (
                 "`APP_TRAINING=off`"
@@ -64,14 +78,17 @@ def build_retrain_panel(library: RetrainTarget) -> Refresh:
                 f"(LoRA) or `{TRAIN_FULL}` / `{REFRESH_FULL}` (Retrained column) where the "
                 "app's data folder is, then restart the app."
             )
-            return _refresher(library, None), [status, full_status]
+            return _refresher(library, None, False), [status, full_status, plan]
+        labels = button_labels(library)
         with gr.Row():
-            start = gr.Button("Retrain the LoRA adapter in the background", elem_id="retrain")
-            start_full = gr.Button(f"{BUTTON} in the background", elem_id="retrain-full")
+            start = gr.Button(labels[0], elem_id="retrain")
+            start_full = gr.Button(labels[1], elem_id="retrain-full")
 
     job = Job("A training run")  # LoRA or full: they share the progress file and the CPUs
 
-    def guarded(command: list[str], serve: Callable[[str], None], request: Any) -> Iterator[str]:
+    def guarded(
+        command: list[str], serve: Callable[[str], None], request: Any, kind: str
+    ) -> Iterator[str]:
         if config.auth and not request.username:  # behind APP_AUTH only a logged-in user trains
             yield "**Not started:** log in to retrain."
             return
@@ -81,30 +98,73 @@ def build_retrain_panel(library: RetrainTarget) -> Refresh:
             return
         try:
             yield from _run_in_background(library, command, serve)
+            if seconds := progress_seconds(read_progress(training_progress_path(config))):
+                record_duration(config, kind, seconds)  # what the buttons say next time
         finally:
             job.finish()
 
     def lora(request: gr.Request) -> Iterator[str]:
-        yield from guarded(_module_args(REFRESH), library.use_adapter, request)
+        yield from guarded(_module_args(REFRESH), library.use_adapter, request, "lora")
 
     def full(request: gr.Request) -> Iterator[str]:
-        first = missing_weights(library.config.retrained_path) is not None
-        command = _module_args(TRAIN_FULL if first else REFRESH_FULL)
-        yield from guarded(command, library.use_retrained, request)
+        kind = _full_kind(library)
+        command = _module_args(TRAIN_FULL if kind == "full-first" else REFRESH_FULL)
+        yield from guarded(command, library.use_retrained, request, kind)
 
+    refresh = _refresher(library, job, True)
+    filled = [status, full_status, plan, start, start_full]
     # More than one may reach the handler, so that a second click hears "already running".
-    start.click(lora, None, status, concurrency_limit=4, concurrency_id="retrain")
-    start_full.click(full, None, full_status, concurrency_limit=4, concurrency_id="retrain")
-    return _refresher(library, job), [status, full_status]
+    start.click(lora, None, status, concurrency_limit=4, concurrency_id="retrain").then(
+        refresh, None, filled
+    )
+    start_full.click(full, None, full_status, concurrency_limit=4, concurrency_id="retrain").then(
+        refresh, None, filled
+    )
+    return refresh, filled
 
 
-def _refresher(library: RetrainTarget, job: Job | None) -> Callable[[], list[Any]]:
+def _refresher(library: RetrainTarget, job: Job | None, buttons: bool) -> Callable[[], list[Any]]:
     def refresh() -> list[Any]:
-        if job is not None and job.owner is not None:  # a run reports its progress there
-            return [gr.update(), gr.update()]
-        return [_state(library), _full_state(library)]
+        busy = job is not None and job.owner is not None  # a run reports its progress there
+        lines = [gr.update(), gr.update()] if busy else [_state(library), _full_state(library)]
+        labels = [gr.Button(value=label) for label in button_labels(library)] if buttons else []
+        return [*lines, plan_text(library), *labels]
 
     return refresh
+
+
+def button_labels(library: RetrainTarget) -> tuple[str, str]:
+    """The two buttons, each saying how long its run took here (or that it is not measured)."""
+    config = library.configured
+    lora = expected_duration(config, "lora", read_run(library.config.adapter))[0]
+    kind = _full_kind(library)
+    full = expected_duration(config, kind, read_run(library.config.retrained_path))[0]
+    return f"{LORA_BUTTON} ({lora})", f"{BUTTON} in the background ({full})"
+
+
+def plan_text(library: RetrainTarget) -> str:
+    """What retraining each column's weights will and will not learn, and how long it takes."""
+    files, seeds = library.documents.files(), facts()
+    lora_run = read_run(library.config.adapter)
+    lora = learning_plan(lora_run, files, seeds) or CAUGHT_UP
+    kind = _full_kind(library)
+    full_run = read_run(library.config.retrained_path)
+    if kind == "full-first":
+        full = f"**The Retrained column** has no weights yet: {first_training_note()}"
+    else:
+        plan = learning_plan(full_run, files, seeds) or CAUGHT_UP
+        full = f"**Retraining the Retrained column's weights** {plan}"
+    timing = [
+        expected_duration(library.configured, "lora", lora_run)[1],
+        expected_duration(library.configured, kind, full_run)[1],
+    ]
+    # Blank lines between: a plan may end in a list, which would swallow the next line.
+    return "\n\n".join([f"**Retraining the LoRA adapter** {lora}", full, *timing])
+
+
+def _full_kind(library: RetrainTarget) -> str:
+    """What the Retrained column's button runs: its first training, or an update."""
+    return "full-first" if missing_weights(library.config.retrained_path) else "full"
 
 
 def _module_args(command: str) -> list[str]:
@@ -160,18 +220,23 @@ def _launch(library: RetrainTarget, progress_path: Path, command: list[str]) -> 
 
 
 def _state(library: RetrainTarget) -> str:
-    files = library.documents.files()
-    return "LoRA adapter: " + describe(
-        staleness(read_run(library.config.adapter), files), len(files)
-    )
+    return "LoRA adapter: " + _staleness_line(read_run(library.config.adapter), library)
 
 
 def _full_state(library: RetrainTarget) -> str:
     folder = library.config.retrained_path
     if missing_weights(folder):
         return f"Retrained column: no weights yet (the button trains them: `{TRAIN_FULL}`)."
+    return "Retrained column: " + _staleness_line(read_run(folder), library)
+
+
+def _staleness_line(run: dict[str, Any], library: RetrainTarget) -> str:
+    """What changed since training; "retrain to catch up" only where retraining can."""
     files = library.documents.files()
-    return "Retrained column: " + describe(staleness(read_run(folder), files), len(files))
+    line = describe(staleness(run, files), len(files))
+    if line.endswith(CATCH_UP) and not learnable(run, files, facts()):
+        return line.removesuffix(CATCH_UP) + " — retraining cannot learn these changes (below)."
+    return line
 
 
 def _progress_line(progress: dict[str, Any]) -> str:
