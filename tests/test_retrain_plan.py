@@ -142,3 +142,31 @@ def test_the_status_line_says_retrain_to_catch_up_only_where_retraining_can(tmp_
     assert line.endswith("retraining cannot learn these changes (below).")
     apply_edit(library.documents, the_demo())  # a fact the adapter was trained on
     assert _state(library).endswith("1 changed, 1 added** — retrain to catch up.")
+
+
+def test_the_chat_note_offers_retraining_only_where_it_would_learn(tmp_path):
+    """The LoRA column's note under the chat: an upload without training questions is not
+    "retrain to catch up"; an edit of a trained fact is."""
+    from ui.freshness_demo import apply_edit, the_demo
+    from ui.notes import column_notes
+
+    class Index:
+        size, documents = 1, ["prices.md"]
+
+    class Library:
+        config = Config(data_dir=str(tmp_path / "data"))
+        documents = Documents(config)
+
+        def index(self) -> Index:
+            return Index()
+
+    library = Library()
+    upload = tmp_path / "prices.md"
+    upload.write_text("# Prices\n\nThe pump costs 1,240 euros.\n")
+    library.documents.add(upload)
+    note = column_notes(library)()["lora"]
+    assert "since then 1 added" in note and "cannot learn these changes" in note
+    assert "retrain to catch up" not in note and "Retrain in the Documents tab" not in note
+    apply_edit(library.documents, the_demo())
+    note = column_notes(library)()["lora"]
+    assert "retrain to catch up." in note and "Retrain in the Documents tab" in note

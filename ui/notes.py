@@ -8,10 +8,14 @@ from pipelines.resources import Resources
 from training.runs import Staleness, read_run, staleness
 from ui.chat_tab import Notes
 from ui.render import plural
+from ui.retrain_plan import facts, learnable
+
+CATCH_UP = " — retrain to catch up."
+CANNOT_LEARN = " — retraining cannot learn these changes (no training questions in them)."
 
 
-def describe(stale: Staleness, total: int) -> str:
-    """One Markdown line for under the LoRA column."""
+def describe(stale: Staleness, total: int, ending: str = CATCH_UP) -> str:
+    """One Markdown line for under the LoRA column; a stale one ends with `ending`."""
     if not stale.trained_at:
         return "*No training record (run.json) next to the adapter.*"
     head = f"Trained {stale.trained_at[:10]} on corpus snapshot `{stale.corpus_hash[:12]}`"
@@ -24,7 +28,7 @@ def describe(stale: Staleness, total: int) -> str:
         f"{len(stale.added)} added" if stale.added else "",
         f"{len(stale.removed)} removed" if stale.removed else "",
     ]
-    return f"{head}; **since then {', '.join(p for p in parts if p)}** — retrain to catch up."
+    return f"{head}; **since then {', '.join(p for p in parts if p)}**{ending}"
 
 
 def column_notes(resources: Resources) -> Notes:
@@ -32,8 +36,12 @@ def column_notes(resources: Resources) -> Notes:
 
     def trained(run: dict, retrain: str, files: list) -> str:
         stale = staleness(run, files)
-        note = describe(stale, len(files))
-        return note + (f" Retrain in the Documents tab or run `{retrain}`." if stale.count else "")
+        # an update learns the training questions of the changed documents: an upload without
+        # any teaches it nothing, so "retrain" is offered only where it would learn something
+        can_learn = not stale.count or bool(learnable(run, files, facts()))
+        note = describe(stale, len(files), CATCH_UP if can_learn else CANNOT_LEARN)
+        retrain_line = f" Retrain in the Documents tab or run `{retrain}`."
+        return note + (retrain_line if stale.count and can_learn else "")
 
     def notes() -> dict[str, str]:
         files = resources.documents.files()

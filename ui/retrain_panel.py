@@ -40,7 +40,6 @@ from ui.retrain_plan import (
 
 LORA_BUTTON = "Retrain the LoRA adapter in the background"
 BUTTON = "Retrain every weight (Retrained column)"
-CATCH_UP = " — retrain to catch up."  # how ui.notes.describe ends a stale line
 CAUGHT_UP = "has nothing to catch up: no document changed since it was trained."
 log = logging.getLogger(__name__)
 
@@ -233,10 +232,10 @@ def _full_state(library: RetrainTarget) -> str:
 def _staleness_line(run: dict[str, Any], library: RetrainTarget) -> str:
     """What changed since training; "retrain to catch up" only where retraining can."""
     files = library.documents.files()
-    line = describe(staleness(run, files), len(files))
-    if line.endswith(CATCH_UP) and not learnable(run, files, facts()):
-        return line.removesuffix(CATCH_UP) + " — retraining cannot learn these changes (below)."
-    return line
+    stale = staleness(run, files)
+    if stale.count and not learnable(run, files, facts()):
+        return describe(stale, len(files), " — retraining cannot learn these changes (below).")
+    return describe(stale, len(files))
 
 
 def _progress_line(progress: dict[str, Any]) -> str:
