@@ -15,6 +15,8 @@ from common.messages import MAX_QUESTION_CHARS, clean_history, clean_question
 from pipelines.core import Answer, Pipeline
 from pipelines.rag import RagPipeline
 from pipelines.runner import run_all
+from ui.columns import build_columns, build_toggles, connect_toggles
+from ui.layout import Line, build_summary, summary_html
 from ui.render import answer_text, sources_markdown, stats_markdown
 from ui.transcript import Turn
 
@@ -62,8 +64,10 @@ def build_chat(
         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Clear", scale=0, elem_id="clear")
     optional = [p for p in pipelines if p.optional]
-    toggles = _toggles(optional)
-    chats, stats, sources, columns, lines = _columns(pipelines)
+    toggles = build_toggles(optional)
+    summary = build_summary()  # a line per column, above them, on a phone only
+    columns = build_columns(pipelines)
+    chats, stats, sources, lines = columns.chats, columns.stats, columns.sources, columns.notes
     settings = (
         _retrieval_settings(config) if any(isinstance(p, RagPipeline) for p in pipelines) else []
     )
@@ -73,11 +77,11 @@ def build_chat(
     # is never taken from the browser (a client could send any turns).
     conversations = gr.State([[] for _ in pipelines])
 
-    for toggle, pipeline in zip(toggles, optional, strict=True):
-        toggle.change(lambda on: gr.Column(visible=on), toggle, columns[pipeline.name])
+    connect_toggles(toggles, pipelines, columns, turns, conversations)
 
     answer_all = _answerer(pipelines, config, locate)
-    outputs = [question, *chats, *stats, *sources, turns, conversations]
+    # the summary last: API clients read the chats and stats by their places
+    outputs = [question, *chats, *stats, *sources, turns, conversations, summary]
     inputs = [question, turns, conversations, *toggles, *settings]
     answered = [
         # one limit for both triggers: at most 4 questions in flight (the engine batches them)
@@ -103,10 +107,16 @@ def build_chat(
                 api_name=False,
             )
         )
+    count = len(pipelines)
     clear.click(
-        lambda: [[]] * len(chats) + [""] * (2 * len(pipelines)) + [[], [[] for _ in pipelines]],
+        lambda: (
+            [gr.Chatbot(value=[], placeholder=None)] * count
+            + [""] * (2 * count)
+            + [[], [[] for _ in pipelines]]
+            + [""] * (count + 1)  # the columns' "switched on after …" lines, the summary
+        ),
         None,
-        [*chats, *stats, *sources, turns, conversations],
+        [*chats, *stats, *sources, turns, conversations, *columns.joined, summary],
     )
     refresh = _refresher(pipelines, notes)
     if refresh is not None:
@@ -123,17 +133,6 @@ def _examples() -> list[gr.Button]:
         return [
             gr.Button(example, size="sm", elem_classes="example", min_width=160)
             for example in EXAMPLES
-        ]
-
-
-def _toggles(optional: Sequence[Pipeline]) -> list[gr.Checkbox]:
-    """One switch per optional column, off at first."""
-    if not optional:
-        return []
-    with gr.Row():
-        return [
-            gr.Checkbox(label=f"Show the {p.title} column", value=False, elem_id=f"show-{p.name}")
-            for p in optional
         ]
 
 
@@ -183,34 +182,6 @@ def _refresher(
     return refresh
 
 
-def _columns(pipelines: Sequence[Pipeline]) -> tuple[list, list, list, dict, list]:
-    chats, stats, sources, columns, lines = [], [], [], {}, []
-    with gr.Row():
-        for pipeline in pipelines:
-            with gr.Column(min_width=280, visible=not pipeline.optional) as column:
-                columns[pipeline.name] = column
-                gr.Markdown(f"### {pipeline.title}")
-                chats.append(
-                    gr.Chatbot(
-                        label=pipeline.title,
-                        show_label=False,
-                        height=380,
-                        elem_id=f"chat-{pipeline.name}",
-                        buttons=["copy"],
-                    )
-                )
-                stats.append(
-                    gr.Markdown("", elem_id=f"stats-{pipeline.name}", elem_classes="answer-stats")
-                )
-                # below the chat, so that notes of different lengths do not misalign the columns
-                lines.append(
-                    gr.Markdown("", elem_id=f"note-{pipeline.name}", elem_classes="column-note")
-                )
-                with gr.Accordion("Sources", open=True):
-                    sources.append(gr.Markdown("", elem_id=f"sources-{pipeline.name}"))
-    return chats, stats, sources, columns, lines
-
-
 def _answerer(
     pipelines: Sequence[Pipeline], config: Config, locate: Locate
 ) -> Callable[..., Iterator[list[Any]]]:
@@ -229,7 +200,8 @@ def _answerer(
             gr.Warning(notice)
         if not text:
             gr.Warning("Type a question first.")
-            yield [gr.update(), *histories, *[gr.update()] * (2 * count), turns, histories]
+            unchanged = [gr.update()] * (2 * count)
+            yield [gr.update(), *histories, *unchanged, turns, histories, gr.update()]
             return
         active = [i for i, on in enumerate(shown) if on]  # hidden columns are not asked
         chat: list[Any] = [list(history) for history in histories]
@@ -244,28 +216,47 @@ def _answerer(
             ]
             stat[i], src[i] = "*waiting for the model…*", ""
         asked_at = datetime.now(UTC).isoformat(timespec="seconds")
-        yield ["", *chat, *stat, *src, turns, chat]
         final: dict[str, Answer] = {}
+        failed: set[str] = set()
+        yield ["", *chat, *stat, *src, turns, chat, _summary(pipelines, active, final, failed)]
         asked = [_tuned(pipelines[i], settings) for i in active]
         for state in run_all(asked, text, [clean_history(histories[i]) for i in active]):
             i = active[state.index]
+            name = pipelines[i].name
             if state.error is not None:
                 chat[i][-1] = {"role": "assistant", "content": f"**Error:** {state.error}"}
                 stat[i] = "*no answer*"
-                final[pipelines[i].name] = Answer(pipelines[i].name, text=f"Error: {state.error}")
+                final[name] = Answer(name, text=f"Error: {state.error}")
+                failed.add(name)
             else:
                 answer = state.answer
                 chat[i][-1] = {"role": "assistant", "content": answer_text(answer) or "…"}
                 stat[i] = stats_markdown(answer, config.currency)
                 src[i] = sources_markdown(answer, locate, config.rag_min_score)
-                final[pipelines[i].name] = answer
-            yield ["", *chat, *stat, *src, turns, chat]
+                final[name] = answer
+            yield ["", *chat, *stat, *src, turns, chat, _summary(pipelines, active, final, failed)]
         # in the columns' order, as shown (the answers finished in any order)
         ordered = {p.name: final[p.name] for p in pipelines if p.name in final}
         turn = Turn(question=text, asked_at=asked_at, answers=ordered)
-        yield ["", *chat, *stat, *src, [*turns, turn], chat]
+        yield ["", *chat, *stat, *src, [*turns, turn], chat, gr.update()]
 
     return answer_all
+
+
+def _summary(
+    pipelines: Sequence[Pipeline], active: Sequence[int], final: dict[str, Answer], failed: set
+) -> str:
+    """The phone's line per asked column: its answer so far (or error) and its latency."""
+    lines = []
+    for pipeline in (pipelines[i] for i in active):
+        answer = final.get(pipeline.name)
+        if answer is None:
+            lines.append(Line(pipeline.name, pipeline.title, "waiting for the model…"))
+        else:
+            done = answer.done or pipeline.name in failed
+            seconds = answer.total_s if answer.done else None
+            lines.append(Line(pipeline.name, pipeline.title, answer_text(answer), seconds, done))
+    return summary_html(lines)
 
 
 def _shown(pipelines: Sequence[Pipeline], switched_on: Sequence[Any]) -> list[bool]:

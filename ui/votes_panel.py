@@ -66,9 +66,13 @@ def build_votes(
 
 
 def _after_answer(titles: dict[str, str], turns: list[Turn]) -> Any:
-    """The vote offers the columns that answered the last question."""
-    answered = list(turns[-1].answers) if turns else []
-    return gr.Radio(choices=_choices(answered, titles), value=None)
+    """The vote offers the columns that answered the last question (not one that failed)."""
+    return gr.Radio(choices=_choices(_answered(turns[-1]) if turns else [], titles), value=None)
+
+
+def _answered(turn: Turn) -> list[str]:
+    """The columns that answered `turn`, in the page's order: an error is no answer."""
+    return [name for name, answer in turn.answers.items() if answer.done]
 
 
 def _cast(
@@ -87,10 +91,14 @@ def _cast(
     if last.vote is not None:
         said = f"You already voted on this question: {_label(last.vote, titles)}."
         return [_say(said), turns, *unchanged[:3], gr.update(value=last.vote)]
-    if picked not in last.answers and picked not in (TIE, ALL_BAD):
+    answered = _answered(last)
+    if not answered:
+        said = _say("No column answered the last question: nothing to vote on.")
+        return [said, turns, *unchanged]
+    if picked not in answered and picked not in (TIE, ALL_BAD):
         return [_say("Pick an answer (or Tie / All bad) first."), turns, *unchanged]
     session = session or new_session_id()
-    store.record(last.question, picked, list(last.answers), session)
+    store.record(last.question, picked, answered, session)
     voted = [*turns[:-1], replace(last, vote=picked)]
     return [
         f"Thanks — vote recorded: {_label(picked, titles)}.",
