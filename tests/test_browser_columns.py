@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui_helpers import ask_all, served, wait_text
+from tests.ui_helpers import COLUMNS, ask_all, served, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -157,3 +157,47 @@ def test_a_phone_shows_one_question_as_a_swipeable_row_under_a_summary(
                 return box.left >= 0 && box.right <= window.innerWidth;
             }"""
         )
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_every_column_shows_its_newest_answer_after_each_question(page, fake_config, width):
+    """Issue 20.1: a viewer scrolls the RAG column up to read one long answer; every later
+    question still brings each column to its newest answer."""
+    from app import build_app
+    from tests.conftest import FakePipeline
+
+    class LongOnce(FakePipeline):
+        asked = 0
+
+        def stream(self, question, history=()):
+            LongOnce.asked += 1
+            self.reply = " ".join(["word"] * 300) if LongOnce.asked == 1 else "A short one."
+            yield from super().stream(question, history)
+
+    pipelines = [
+        FakePipeline("base", "Base", "Base says 120 days.", delay=0.002),
+        LongOnce("rag", "RAG", "", delay=0.002),
+        FakePipeline("lora", "LoRA", "LoRA says 60 days.", delay=0.002),
+    ]
+    page.set_viewport_size({"width": width, "height": 900})
+    with served(build_app(pipelines, fake_config)) as url:
+        page.goto(url)
+        ask_all(page, "The long one?", 60)
+        page.wait_for_timeout(500)  # the last tokens laid out
+        page.evaluate(  # the viewer scrolls up to read the long answer
+            """() => { for (const box of document.querySelectorAll('#chat-rag *'))
+                if (box.scrollHeight > box.clientHeight + 1) {
+                    box.scrollTop = 0; box.dispatchEvent(new Event('scroll')); } }"""
+        )
+        page.wait_for_timeout(500)  # reading it
+        for question in ("Second?", "Third?"):
+            ask_all(page, question, 60)
+            page.wait_for_timeout(300)  # the browser has laid out the last tokens
+            for name in COLUMNS:
+                below = page.evaluate(
+                    """name => Math.max(0, ...[...document.querySelectorAll('#chat-' + name
+                        + ' *')].filter(b => b.scrollHeight > b.clientHeight + 1)
+                        .map(b => b.scrollHeight - b.scrollTop - b.clientHeight))""",
+                    name,
+                )
+                assert below <= 2, f"{name} is {below} px above its newest answer"

@@ -16,7 +16,7 @@ from pipelines.core import Answer, Pipeline
 from pipelines.rag import RagPipeline
 from pipelines.runner import run_all
 from ui.columns import build_columns, build_toggles, connect_toggles
-from ui.layout import Line, build_summary, summary_html
+from ui.layout import FOLLOW_NEWEST, Line, build_summary, summary_html
 from ui.render import answer_text, sources_markdown, stats_markdown
 from ui.transcript import Turn
 
@@ -95,6 +95,8 @@ def build_chat(
         )
         for event, api_name in ((ask.click, "answer_all"), (question.submit, "answer_all_1"))
     ]
+    for trigger in (ask.click, question.submit, *(b.click for b in examples)):
+        trigger(None, None, None, js=FOLLOW_NEWEST, api_name=False)
     # An example asks its question at once (put in the box first, so it reads as asked).
     for button, example in zip(examples, EXAMPLES, strict=True):
         answered.append(

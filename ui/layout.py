@@ -48,6 +48,16 @@ element.addEventListener('click', (event) => {
   if (column) column.scrollIntoView({behavior: 'smooth', block: 'nearest', inline: 'start'});
 });
 """
+# Asking a question brings every column back to its newest answer. Gradio's chat follows new
+# messages only while it is scrolled to the bottom: a viewer who scrolled up to read one long
+# answer otherwise kept seeing that old turn for every later question (issue 20.1).
+FOLLOW_NEWEST = """() => {
+  for (const chat of document.querySelectorAll('[id^="chat-"]')) {
+    for (const box of [chat, ...chat.querySelectorAll('*')]) {
+      if (box.scrollHeight > box.clientHeight + 1) box.scrollTop = box.scrollHeight;
+    }
+  }
+}"""
 
 
 @dataclass(frozen=True)
