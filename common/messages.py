@@ -29,6 +29,9 @@ def clean_question(text: str | None, limit: int = MAX_QUESTION_CHARS) -> tuple[s
     return text[:limit].rstrip(), notice
 
 
+# What the RAG columns answer when the documents do not hold the answer (the prompt asks the model
+# for it too); the UI knows a declined answer by it.
+NOT_FOUND = "The documents do not contain the answer."
 # What the UI adds to an answer that stopped at its token budget; taken off again before the
 # answer goes back to a model as part of the conversation.
 CUT_NOTE = " … *(cut at {} tokens)*"

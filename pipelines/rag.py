@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.prompts import ChatPromptTemplate
 
 from common.config import Config
-from common.messages import Message, clean_history
+from common.messages import NOT_FOUND, Message, clean_history
 from documents.evidence import Evidence, pick
 from documents.index import Hit
 from pipelines.core import Answer, Source, last
@@ -22,7 +22,6 @@ from pipelines.generation import generate_answer
 from pipelines.resources import Resources
 from pipelines.support import shortened, unknown_names, unsupported
 
-NOT_FOUND = "The documents do not contain the answer."
 WEAK = "(No passage is close enough to the question: APP_RAG_MIN_SCORE.)"
 UNSUPPORTED = "(The model answered with {}, which the passages given to it do not hold.)"
 MARKED = "(Unsupported: the passages given to the model hold no {}.)"
@@ -188,17 +187,20 @@ class RagPipeline:
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Answer]:
         started = time.perf_counter()
+        config = self.config
+        if config.rag_name_check and (names := self.unknown_names(question)):
+            # no follow-up search: the previous subject's passages would look like sources
+            hits = self.retrieve(question)
+            why = NEVER.format(", ".join(names))
+            yield self._declined(to_sources(hits), started, time.perf_counter() - started, why)
+            return
         hits = self.retrieve(question, history)
         chosen = self.evidence(question, hits)
         retrieval_s = time.perf_counter() - started  # finding the passages and the sentences
-        config = self.config
-        sources = to_sources(hits, chosen)
         if max((hit.score for hit in hits), default=0.0) < config.rag_min_score:
-            yield self._declined(sources, started, retrieval_s, WEAK)
+            yield self._declined(to_sources(hits), started, retrieval_s, WEAK)
             return
-        if config.rag_name_check and (names := self.unknown_names(question)):
-            yield self._declined(sources, started, retrieval_s, NEVER.format(", ".join(names)))
-            return
+        sources = to_sources(hits, chosen)
         messages = self.messages(question, history, hits, chosen)
         for answer in generate_answer(
             self.resources.engine(),

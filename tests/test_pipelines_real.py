@@ -184,3 +184,20 @@ def test_rag_keeps_a_new_subjects_own_passages_after_another_question(resources)
     # The old rule (always search the previous question too) let the uptime passage in.
     always = rag.tuned(rag_follow_up_below=1.0).retrieve(question, history)
     assert any("uptime" in h.document.metadata["section"].lower() for h in always)
+
+
+def test_a_question_declined_by_the_name_check_shows_its_own_passages(resources):
+    """After a question about backup regions, "What is the capital of France?" is declined (no
+    document mentions France) without the previous subject's passages as its sources."""
+    rag = RagPipeline(resources)
+    history = [
+        {"role": "user", "content": "Which AWS region holds Tessaline's backups?"},
+        {"role": "assistant", "content": "eu-west-1."},
+    ]
+    question = "What is the capital of France?"
+    answer = rag.answer(question, history)
+    assert answer.text.startswith(NOT_FOUND) and "France" in answer.text
+    assert [s.section for s in answer.sources] == [
+        h.document.metadata["section"] for h in rag.retrieve(question)
+    ]
+    assert not any(s.used for s in answer.sources)  # nothing was given to the model

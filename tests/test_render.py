@@ -109,3 +109,18 @@ def test_passages_below_the_threshold_are_labelled_and_a_declined_answer_used_no
     shown = sources_markdown(answered, min_score=0.48)
     assert "No passage reaches" not in shown and shown.count("below the relevance") == 1
     assert "<details open><summary><b>[2]" in shown and "<details open><summary><b>[1]" not in shown
+
+
+def test_an_answer_declined_without_the_model_says_no_passage_was_given_to_it():
+    """Declined by the name check, a question's passages may still score high: they are shown
+    as found, not as read."""
+    found = Source("legal/dpa.md", "5.5", "Hosted in Frankfurt.", score=0.71, rank=1)
+    declined = Answer(
+        "rag",
+        text="The documents do not contain the answer. (No document mentions France.)",
+        sources=(found,),
+        done=True,
+    )
+    shown = sources_markdown(declined, min_score=0.48)
+    assert shown.startswith("*Declined without asking the model")
+    assert "Underlined" not in shown and "<u>" not in shown

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from common.messages import CUT_NOTE
+from common.messages import CUT_NOTE, NOT_FOUND
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
 
@@ -98,6 +98,10 @@ def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: fl
         )
     if read:
         parts.insert(0, "*Underlined: the sentences given to the model.*")
+    elif answer.done and not answer.completion_tokens and answer.text.startswith(NOT_FOUND):
+        parts.insert(
+            0, "*Declined without asking the model: none of these passages was given to it.*"
+        )
     scores = [s.score for s in answer.sources if s.rank is not None and s.score is not None]
     if scores and max(scores) < min_score:
         parts.insert(
