@@ -100,6 +100,18 @@ def to_sources(hits: Sequence[Hit], chosen: Sequence[Evidence] = ()) -> tuple[So
     )
 
 
+def answered_turns(history: Sequence[Message]) -> list[Message]:
+    """The conversation for the prompt without the exchanges the column declined: they tell the
+    model nothing, and the 135M model repeated a declined answer ("No document mentions
+    France.") for the next question, whose passages held its answer."""
+    turns = clean_history(history)
+    kept: list[Message] = []
+    for question, reply in zip(turns[::2], turns[1::2], strict=False):
+        if not reply["content"].startswith(NOT_FOUND):
+            kept += [question, reply]
+    return kept
+
+
 def _best(hits: Sequence[Hit], k: int) -> list[Hit]:
     """The k best-scoring distinct chunks."""
     seen: set[tuple[str, int]] = set()
@@ -179,7 +191,7 @@ class RagPipeline:
         """The chat prompt: instructions, the conversation so far, the context and question.
         The context is the evidence sentences where there are some, else the passages."""
         prompt = PROMPT.format_messages(
-            history=[(m["role"], m["content"]) for m in clean_history(history)],
+            history=[(m["role"], m["content"]) for m in answered_turns(history)],
             context=context_of(hits, chosen),
             question=question,
         )

@@ -201,3 +201,19 @@ def test_a_question_declined_by_the_name_check_shows_its_own_passages(resources)
         h.document.metadata["section"] for h in rag.retrieve(question)
     ]
     assert not any(s.used for s in answer.sources)  # nothing was given to the model
+
+
+def test_a_declined_exchange_is_left_out_of_the_next_prompt(resources):
+    """The 135M model repeated the previous turn's "No document mentions France." for a question
+    whose passages held the answer; declined exchanges no longer go into the prompt."""
+    rag = RagPipeline(resources)
+    declined = f"{NOT_FOUND} (No document mentions France.)"
+    history = [
+        {"role": "user", "content": "What is the capital of France?"},
+        {"role": "assistant", "content": declined},
+    ]
+    question = "How long is the free trial?"
+    hits = rag.retrieve(question, history)
+    prompt = rag.messages(question, history, hits, rag.evidence(question, hits))
+    assert not any("France" in m["content"] for m in prompt)
+    assert "30 days" in rag.answer(question, history).text
