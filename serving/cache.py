@@ -60,9 +60,9 @@ def native_bf16() -> bool:
     return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
 
 
-def chosen_dtype(setting: str, otherwise: str) -> str:
+def chosen_dtype(setting: str) -> str:
     """APP_DTYPE with "auto" resolved, the one rule: bfloat16 where the CPU computes it
-    natively, else `otherwise` (float32, or "" to serve a GGUF file as it is)."""
+    natively, else float32."""
     if setting != "auto":
         return setting
-    return "bfloat16" if native_bf16() else otherwise
+    return "bfloat16" if native_bf16() else "float32"

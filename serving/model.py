@@ -37,7 +37,7 @@ def resolve_dtype(setting: str) -> Any:
 
     if setting == "auto" and torch.cuda.is_available():
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return getattr(torch, chosen_dtype(setting, "float32"))
+    return getattr(torch, chosen_dtype(setting))
 
 
 def _load(config: Config) -> tuple[Any, Any]:

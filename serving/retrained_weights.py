@@ -77,7 +77,7 @@ def _llama_engine(config: Config, folder: Path) -> LocalEngine:
     from serving.llama_rows import LlamaRows
     from serving.model import tokenizer_of
 
-    dtype = chosen_dtype(config.dtype, "float32")
+    dtype = chosen_dtype(config.dtype)
     out = retrained_gguf(config, folder, safetensors_files(folder)[0], dtype)
     if not out.is_file():
         source = Path(config.model)

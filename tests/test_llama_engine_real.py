@@ -1,4 +1,5 @@
-"""APP_ENGINE=llama.cpp: the GGUF model as it is, the PEFT adapter converted to a GGUF LoRA."""
+"""APP_ENGINE=llama.cpp: the GGUF model (re-encoded in APP_DTYPE), the PEFT adapter converted to
+a GGUF LoRA."""
 
 from __future__ import annotations
 
