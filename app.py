@@ -32,7 +32,8 @@ INTRO = """# RAG vs fine-tuning
 The same small language model answers every question three ways: **as it is**, with **retrieved
 passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
 that corpus. Compare the answers, their sources, latency and token cost. Two more columns can be
-switched on: RAG + LoRA, and the model **retrained** in full (every weight) on the same data."""
+switched on: RAG with a **reader** adapter fine-tuned to read the passages, and the model
+**retrained** in full (every weight) on the same data."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
 

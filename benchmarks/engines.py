@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from benchmarks.results import TEST_SET
-from benchmarks.speed import Timing, agreement, stream_timed, together, wall
+from benchmarks.speed import Prompt, Timing, agreement, stream_timed, together, wall
 from common.config import Config
 from common.logs import setup
 from evaluation.metrics import percentile
@@ -18,6 +18,7 @@ from pipelines.generation import chat
 from pipelines.rag import RagPipeline
 from pipelines.resources import Resources
 from pipelines.runner import run_all
+from serving.engine import ADAPTER
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +56,18 @@ def _float32_reference(config: Config) -> Any:
     from serving.model import load_model
 
     model, tokenizer = load_model(config, dtype="float32")
-    return load_engine(model, tokenizer, config.adapter)
+    return load_engine(model, tokenizer, {ADAPTER: config.adapter})
 
 
-def three_prompts(resources: Resources, question: str = SLA) -> list[tuple[Any, bool]]:
+def three_prompts(resources: Resources, question: str = SLA) -> list[Prompt]:
     """The columns' real prompts for one question: base, RAG (retrieved context), LoRA."""
     engine = resources.engine()
     rag = RagPipeline(resources)
     hits = rag.retrieve(question)
     return [
-        (engine.prompt_ids(chat([], question)), False),
-        (engine.prompt_ids(rag.messages(question, [], hits, rag.evidence(question, hits))), False),
-        (engine.prompt_ids(chat([], question)), True),
+        (engine.prompt_ids(chat([], question)), None),
+        (engine.prompt_ids(rag.messages(question, [], hits, rag.evidence(question, hits))), None),
+        (engine.prompt_ids(chat([], question)), ADAPTER),
     ]
 
 
@@ -113,8 +114,8 @@ def decode(resources: Resources, n: int, yardstick: float | None, runs: int = 3)
     llama.cpp's own API on the .gguf file as shipped (None: not measured)."""
     engine = resources.engine()
     ids = engine.prompt_ids(chat([], LONG))
-    base = max(stream_timed(engine, (ids, False), n).decode_tok_s for _ in range(runs))
-    lora = max(stream_timed(engine, (ids, True), n).decode_tok_s for _ in range(runs))
+    base = max(stream_timed(engine, (ids, None), n).decode_tok_s for _ in range(runs))
+    lora = max(stream_timed(engine, (ids, ADAPTER), n).decode_tok_s for _ in range(runs))
     result: dict[str, Any] = {"engine_tok_s": base, "engine_lora_tok_s": lora}
     if yardstick:
         result["llama_cpp_tok_s"] = yardstick

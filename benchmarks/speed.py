@@ -12,11 +12,11 @@ from typing import Any
 
 from benchmarks.machine import in_fresh_process
 from evaluation.metrics import contains
-from serving.engine import ADAPTER, BASE
+from serving.engine import BASE
 from serving.local_engine import LocalEngine
 
-# (prompt token ids, use the adapter)
-Prompt = tuple[Any, bool]
+# (prompt token ids, the adapter's name or None for the base weights)
+Prompt = tuple[Any, str | None]
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,12 @@ class Timing:
 
 def stream_timed(engine: LocalEngine, prompt: Prompt, n: int, forced: bool = True) -> Timing:
     """Stream one answer; `forced` makes it exactly n tokens long (end-of-text ignored)."""
-    ids, use_adapter = prompt
+    ids, adapter = prompt
     start = time.perf_counter()
     first, tokens, text = 0.0, 0, ""
     for chunk in engine.stream(
         ids,
-        use_adapter=use_adapter,
+        adapter=adapter,
         max_new_tokens=n,
         temperature=0.0,
         min_new_tokens=n if forced else 0,
@@ -99,13 +99,13 @@ def _llama_cpp_decode(gguf: str, prompt: str, n: int, threads: int, runs: int) -
     return best
 
 
-def reference_answer(model: Any, tokenizer: Any, ids: Any, use_adapter: bool, n: int) -> str:
+def reference_answer(model: Any, tokenizer: Any, ids: Any, adapter: str | None, n: int) -> str:
     """transformers' own generate(), one answer at a time: the reference for greedy text."""
     import torch
 
     # On a PEFT model the adapter is active unless the row says "__base__".
     with_adapters = hasattr(model, "peft_config")
-    extra = {"adapter_names": [ADAPTER if use_adapter else BASE]} if with_adapters else {}
+    extra = {"adapter_names": [adapter or BASE]} if with_adapters else {}
     with torch.inference_mode():
         out = model.generate(
             input_ids=ids,
@@ -130,8 +130,8 @@ def agreement(
     same = total = hits_engine = hits_reference = 0
     for prompts, answers in zip(groups, golds, strict=True):
         batched = together(engine, prompts, n, forced=False)
-        for (ids, use_adapter), timing, gold in zip(prompts, batched, answers, strict=True):
-            expected = reference_answer(reference.model, reference.tokenizer, ids, use_adapter, n)
+        for (ids, adapter), timing, gold in zip(prompts, batched, answers, strict=True):
+            expected = reference_answer(reference.model, reference.tokenizer, ids, adapter, n)
             total += 1
             same += timing.text.strip() == expected.strip()
             hits_engine += contains(timing.text, gold)

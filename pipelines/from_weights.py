@@ -22,7 +22,7 @@ class FromWeightsPipeline:
     name: str
     title: str
     optional = False
-    use_adapter = False
+    adapter: str | None = None  # the engine's adapter it answers with; None: the base weights
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
@@ -34,7 +34,7 @@ class FromWeightsPipeline:
             self.resources.config,
             self.name,
             chat(history, question),
-            use_adapter=self.use_adapter,
+            adapter=self.adapter,
             started=started,
             sources=(self.weights_source(),),
         )

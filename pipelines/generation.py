@@ -24,14 +24,15 @@ def generate_answer(
     name: str,
     messages: Sequence[Message],
     *,
-    use_adapter: bool,
+    adapter: str | None,
     started: float,
     sources: tuple[Source, ...] = (),
     retrieval_s: float | None = None,
     budget: tuple[str, int] | None = None,
 ) -> Iterator[Answer]:
-    """Stream the model's reply to `messages`, at most `budget` tokens (the setting that says
-    so and its value; default APP_MAX_NEW_TOKENS); timings count from `started`."""
+    """Stream the model's reply to `messages` with the named adapter (None: the base weights),
+    at most `budget` tokens (the setting that says so and its value; default
+    APP_MAX_NEW_TOKENS); timings count from `started`."""
     setting, max_new_tokens = budget or ("APP_MAX_NEW_TOKENS", config.max_new_tokens)
     input_ids = engine.prompt_ids(messages)
     # A local engine counts the prompt now; a model server counts it itself and reports its
@@ -54,7 +55,7 @@ def generate_answer(
     prices = (config.price_input_per_m, config.price_output_per_m)
     for piece in engine.stream(
         input_ids,
-        use_adapter=use_adapter,
+        adapter=adapter,
         max_new_tokens=max_new_tokens,
         temperature=config.temperature,
     ):

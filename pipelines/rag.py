@@ -128,7 +128,7 @@ class RagPipeline:
     name = "rag"
     title = "RAG (retrieval)"
     optional = False
-    use_adapter = False
+    adapter: str | None = None  # the engine's adapter it answers with; None: the base weights
 
     def __init__(self, resources: Resources, **settings: Any) -> None:
         """`settings`: retrieval settings (top_k, retrieval, rag_context) that differ from the
@@ -219,7 +219,7 @@ class RagPipeline:
             config,
             self.name,
             messages,
-            use_adapter=self.use_adapter,
+            adapter=self.adapter,
             started=started,
             sources=sources,
             retrieval_s=retrieval_s,

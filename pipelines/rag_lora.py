@@ -1,12 +1,14 @@
-"""RAG + LoRA column (optional): the retrieved passages, answered by the fine-tuned adapter."""
+"""RAG + LoRA column (optional): the retrieved passages, read by the reader adapter
+(APP_READER_ADAPTER, fine-tuned to find the answer in passages and decline where they hold none)."""
 
 from __future__ import annotations
 
 from pipelines.rag import RagPipeline
+from serving.engine import READER
 
 
 class RagLoraPipeline(RagPipeline):
     name = "rag_lora"
-    title = "RAG + LoRA"
+    title = "RAG + reader fine-tune"
     optional = True
-    use_adapter = True
+    adapter = READER

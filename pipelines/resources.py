@@ -1,4 +1,4 @@
-"""The heavy shared things (model with adapter, embedder, index), loaded lazily and once."""
+"""The heavy shared things (model with its adapters, embedder, index), loaded lazily and once."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ class Resources:
             return self._engine
 
     def use_adapter(self, folder: str) -> None:
-        """Serve the LoRA columns from another adapter (after a refresh): the new engine is
-        loaded first, answers already running finish on the old one."""
+        """Serve the LoRA column from another recall adapter (after a refresh), the reader as
+        before: the new engine is loaded first, answers already running finish on the old one."""
         from dataclasses import replace
 
         config = replace(self.config, adapter=folder)

@@ -28,7 +28,7 @@ class Request:
     """One answer to generate. Tokens arrive on `out`; set `cancelled` to stop early."""
 
     ids: list[int]
-    adapter: str | None  # an adapter name, "__base__", or None when the model has no adapter
+    adapter: str | None  # an adapter's name (serving/engine.py), or None for the base weights
     max_new_tokens: int
     temperature: float = 0.0
     min_new_tokens: int = 0  # ignore end-of-sequence before this many tokens (benchmarks)

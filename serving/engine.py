@@ -2,8 +2,9 @@
 process (serving.local_engine, on transformers or llama.cpp) or a model server
 (serving.openai_engine). The columns only ever see an `Engine`.
 
-The adapter is chosen per answer (`use_adapter`), never by switching global adapter state, so
-the base column can never run with the adapter active.
+An engine may hold named LoRA adapters (the LoRA column's recall adapter, the RAG + LoRA
+column's reader). The adapter is chosen per answer (`adapter`, None for the base weights), never
+by switching global adapter state, so the base column can never run with an adapter active.
 """
 
 from __future__ import annotations
@@ -12,11 +13,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from common.commands import TRAIN, TRAIN_READ
 from common.config import Config
 from common.messages import Message
 
-ADAPTER = "lora"  # the LoRA adapter's name where an engine holds one
-BASE = "__base__"  # no adapter
+ADAPTER = "lora"  # APP_ADAPTER's name in an engine: the recall adapter (the LoRA column's)
+READER = "reader"  # APP_READER_ADAPTER's: the reader (the RAG + LoRA column's)
+BASE = "__base__"  # PEFT's name for no adapter, in its own generate()
+# Each adapter name's Config field (its folder; env APP_<FIELD>) and the command that trains it.
+ADAPTER_FIELDS = {ADAPTER: "adapter", READER: "reader_adapter"}
+ADAPTER_COMMANDS = {ADAPTER: TRAIN, READER: TRAIN_READ}
+
+
+def adapter_setting(adapter: str) -> str:
+    """The environment variable that names this adapter's folder (APP_ADAPTER, ...)."""
+    return f"APP_{ADAPTER_FIELDS[adapter].upper()}"
+
+
+def adapter_folders(config: Config) -> dict[str, str]:
+    """The folder of every adapter the columns use, by name."""
+    return {name: getattr(config, field) for name, field in ADAPTER_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -31,14 +47,15 @@ class Piece:
 
 
 class Engine(Protocol):
-    """Streams answers from one model, with or without its LoRA adapter."""
+    """Streams answers from one model, with or without one of its named LoRA adapters."""
 
     label: str  # what serves, for logs and benchmarks ("llama.cpp, model.gguf")
     context_window: int | None  # None where the server checks the prompt's length itself
-    adapter_error: str | None  # why there is no adapter; None when there is one
 
-    @property
-    def has_adapter(self) -> bool: ...
+    def adapter_error(self, adapter: str) -> str | None:
+        """Why the named adapter cannot answer here (the message its column shows), or None
+        when it can."""
+        ...
 
     def prompt_ids(self, messages: Sequence[Message]) -> Any:
         """The chat prompt as this engine takes it (token ids, or the messages for a server)."""
@@ -52,12 +69,14 @@ class Engine(Protocol):
         self,
         prompt: Any,
         *,
-        use_adapter: bool,
+        adapter: str | None,
         max_new_tokens: int,
         temperature: float,
         min_new_tokens: int = 0,
     ) -> Iterator[Piece]:
-        """Generate, yielding the growing text; closing the iterator cancels the answer."""
+        """Generate with the named adapter (None: the base weights), yielding the growing text;
+        closing the iterator cancels the answer. Raises PipelineError where the adapter cannot
+        answer (`adapter_error`)."""
         ...
 
     def close(self) -> None:
@@ -66,7 +85,7 @@ class Engine(Protocol):
 
 
 def open_engine(config: Config) -> Engine:
-    """The engine APP_BACKEND and APP_ENGINE ask for, with the adapter where it loads."""
+    """The engine APP_BACKEND and APP_ENGINE ask for, with each adapter that loads."""
     if config.backend == "openai":  # a model server generates; nothing is loaded here
         from serving.openai_engine import OpenAIEngine
 
@@ -79,4 +98,4 @@ def open_engine(config: Config) -> Engine:
     from serving.model import load_model
 
     model, tokenizer = load_model(config)
-    return load_engine(model, tokenizer, config.adapter, config.max_batch, config.threads)
+    return load_engine(model, tokenizer, adapter_folders(config), config.max_batch, config.threads)

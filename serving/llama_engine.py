@@ -1,10 +1,11 @@
 """APP_ENGINE=llama.cpp: the .gguf model served by llama.cpp, re-encoded once in bf16 where the
-CPU computes it natively (else in float32), the LoRA adapter converted once to a GGUF
-LoRA file under the data folder (serving/cache.py names both)."""
+CPU computes it natively (else in float32), each LoRA adapter (the recall adapter, the reader)
+converted once to a GGUF LoRA file under the data folder (serving/cache.py names both)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from common.config import ADAPTERS_DIR, Config
 from common.errors import PipelineError
 from common.files import replace_atomically
 from serving.cache import adapter_gguf, chosen_dtype, reencoded
+from serving.engine import adapter_folders, adapter_setting
 from serving.local_engine import LocalEngine, check_adapter
 
 if TYPE_CHECKING:
@@ -38,31 +40,44 @@ def load_llama_engine(config: Config) -> LocalEngine:
 
     tokenizer = gguf_tokenizer(config)
     weights = served_gguf(config, model)
-    adapter = Path(config.adapter)
-    error = check_adapter(adapter)
-    lora = None
-    if error is None:
-        try:
-            lora = str(_converted(adapter, model, config.data_path / ADAPTERS_DIR))
-            rows = LlamaRows(str(weights), lora, config.max_batch, threads=config.threads or None)
-        except Exception as exc:  # the other columns still work without the adapter
-            log.exception("the adapter at %s does not load in llama.cpp", adapter)
-            error = f"The LoRA adapter {adapter.name} failed in llama.cpp: {exc}"
+    rows = LlamaRows(str(weights), config.max_batch, threads=config.threads or None)
+    errors = {
+        name: _added(rows, name, Path(folder), model, config.data_path / ADAPTERS_DIR)
+        for name, folder in adapter_folders(config).items()
+    }
+    return llama_engine(config, tokenizer, rows, weights, errors)
+
+
+def _added(rows: LlamaRows, name: str, adapter: Path, model: Path, folder: Path) -> str | None:
+    """Serve the adapter in `adapter` as `name` on `rows` (converted for `model` into `folder`
+    once); why it cannot be, or None. The other columns work without it."""
+    error = check_adapter(adapter, name)
     if error is not None:
-        rows = LlamaRows(str(weights), None, config.max_batch, threads=config.threads or None)
-    return llama_engine(config, tokenizer, rows, weights, error)
+        return error
+    try:
+        rows.add_adapter(name, str(_converted(adapter, model, folder)))
+    except Exception as exc:
+        log.exception("the adapter at %s does not load in llama.cpp", adapter)
+        setting = adapter_setting(name)
+        return f"The LoRA adapter {adapter.name} ({setting}) failed in llama.cpp: {exc}"
+    return None
 
 
 def llama_engine(
-    config: Config, tokenizer: Any, rows: LlamaRows, weights: Path, adapter_error: str | None
+    config: Config,
+    tokenizer: Any,
+    rows: LlamaRows,
+    weights: Path,
+    adapters: Mapping[str, str | None],
 ) -> LocalEngine:
-    """A LocalEngine on llama.cpp rows of the GGUF file `weights`."""
+    """A LocalEngine on llama.cpp rows of the GGUF file `weights`; `adapters`: each name with
+    why the rows do not serve it (None where they do)."""
     return LocalEngine(
         tokenizer,
         rows,
         eos_ids=rows.eos_ids | {tokenizer.eos_token_id},
         context_window=rows.context_window,
-        adapter_error=adapter_error,
+        adapters=adapters,
         max_batch=config.max_batch,
         label=f"llama.cpp, {weights.name}",
     )

@@ -1,10 +1,10 @@
 """The batch rows on llama.cpp (llama-cpp-python's C API) over a GGUF file (by default the shipped
 model re-encoded as bf16, see `llama_engine.py`).
 
-One model, two contexts: one plain, one with the LoRA adapter (llama.cpp sets adapters per
-context, so a row with the adapter and a row without cannot share a pass). Each row is a
-sequence in its context's key/value cache; a step decodes every plain row in one pass and every
-adapter row in a second pass.
+One model, one context per adapter plus the plain one (llama.cpp sets adapters per context, so
+rows with different adapters cannot share a pass). Each row is a sequence in its context's
+key/value cache; a step decodes the rows of each context in a pass of their own: the plain rows
+in one, the recall adapter's in a second, the reader's in a third.
 
 Each context also keeps the key/value entries of its recent prompts: a new prompt that starts
 like one of them (the RAG instructions, the conversation so far in a follow-up question) copies
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from serving.batching import Request
-from serving.engine import ADAPTER
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +97,7 @@ class _Context:
             adapters = (lc.llama_adapter_lora_p_ctypes * 1)(lora)
             scales = (ctypes.c_float * 1)(1.0)
             if lc.llama_set_adapters_lora(self.ctx, adapters, 1, scales):
+                lc.llama_free(self.ctx)
                 raise RuntimeError("llama.cpp could not apply the LoRA adapter")
         self.memory = lc.llama_get_memory(self.ctx)
         self.free = list(range(max_seqs))
@@ -184,7 +184,6 @@ class LlamaRows:
     def __init__(
         self,
         gguf: str,
-        lora_gguf: str | None,
         max_batch: int,
         n_ctx: int = 8192,
         threads: int | None = None,
@@ -205,25 +204,31 @@ class LlamaRows:
         self.eos_ids = {t for t in range(self.n_vocab) if lc.llama_vocab_is_eog(self.vocab, t)} | {
             lc.llama_vocab_eos(self.vocab)
         }
-        threads = threads or os.cpu_count() or 1
-        self.lora = None
-        if lora_gguf:
-            self.lora = lc.llama_adapter_lora_init(self.model, lora_gguf.encode())
-            if not self.lora:
-                raise RuntimeError(f"llama.cpp could not load the LoRA adapter {lora_gguf}")
-        self.plain = _Context(self.model, n_ctx, max_batch, threads, None, cache_mb << 20)
-        self.adapted = (
-            _Context(self.model, n_ctx, max_batch, threads, self.lora, cache_mb << 20)
-            if self.lora
-            else None
-        )
+        # what every context is made with: (n_ctx, sequences, threads, prompt cache bytes)
+        self._sizes = (n_ctx, max_batch, threads or os.cpu_count() or 1, cache_mb << 20)
+        self.plain = self._context(None)
+        self.contexts: dict[str | None, _Context] = {None: self.plain}  # by adapter name
         self.rows: list[_Seq] = []
         self.reused_tokens = 0  # prompt tokens copied from the cache instead of read
 
+    def _context(self, lora: Any) -> _Context:
+        n_ctx, max_seqs, threads, cache_bytes = self._sizes
+        return _Context(self.model, n_ctx, max_seqs, threads, lora, cache_bytes)
+
+    def add_adapter(self, name: str, lora_gguf: str) -> None:
+        """Serve the GGUF LoRA `lora_gguf` as `name`, in a context of its own; before the first
+        request. Raises RuntimeError where llama.cpp cannot load or apply it."""
+        import llama_cpp as lc
+
+        lora = lc.llama_adapter_lora_init(self.model, lora_gguf.encode())
+        if not lora:
+            raise RuntimeError(f"llama.cpp could not load the LoRA adapter {lora_gguf}")
+        self.contexts[name] = self._context(lora)
+
     def prefill(self, request: Request) -> Any:
-        context = self.adapted if request.adapter == ADAPTER else self.plain
+        context = self.contexts.get(request.adapter)
         if context is None:
-            raise RuntimeError("no LoRA adapter is loaded")
+            raise RuntimeError(f"no LoRA adapter {request.adapter!r} is loaded")
         ids = request.ids
         seq, reused, logits = context.start(ids)
         row = _Seq(context, seq)
@@ -244,7 +249,7 @@ class LlamaRows:
 
     def decode(self, tokens: list[int]) -> list[Any]:
         out: list[Any] = [None] * len(self.rows)
-        for context in (self.plain, self.adapted):
+        for context in self.contexts.values():
             mine = [i for i, row in enumerate(self.rows) if row.context is context]
             if not mine:
                 continue
@@ -266,6 +271,5 @@ class LlamaRows:
         """llama.cpp runs its own threads (`threads`, set per context)."""
 
     def forget(self) -> None:
-        for context in (self.plain, self.adapted):
-            if context is not None:
-                context.cache = []
+        for context in self.contexts.values():
+            context.cache = []

@@ -1,6 +1,8 @@
 """APP_BACKEND=openai: the columns generate on an OpenAI-compatible server (vLLM, llama.cpp's
 server, ...) through its chat completions API. The base model and the LoRA adapter are served
-under model names of their own (APP_OPENAI_MODEL, APP_OPENAI_LORA_MODEL).
+under model names of their own (APP_OPENAI_MODEL, APP_OPENAI_LORA_MODEL). A server has no
+adapters of ours by name: every adapter column (the recall adapter's, the reader's) is answered
+by APP_OPENAI_LORA_MODEL.
 
 The server applies the chat template, checks the context window and counts the tokens: the
 counts shown are its `usage`. Errors become `PipelineError`s that name the setting to fix and
@@ -54,15 +56,16 @@ class OpenAIEngine:
         if self.model not in served:
             raise PipelineError(_unknown(self.model, "APP_OPENAI_MODEL", self.base_url, served))
         self.lora_model = config.openai_lora_model
-        self.adapter_error = _lora_error(self.lora_model, self.base_url, served)
-        if self.adapter_error:
-            log.warning(self.adapter_error)
+        self.lora_error = _lora_error(self.lora_model, self.base_url, served)
+        if self.lora_error:
+            log.warning(self.lora_error)
         self.label = f"server {self.base_url}, {self.model}"
         log.info("model server %s: %s, LoRA %s", self.base_url, self.model, self.lora_model or "-")
 
-    @property
-    def has_adapter(self) -> bool:
-        return self.adapter_error is None
+    def adapter_error(self, adapter: str) -> str | None:
+        """Why the adapter columns cannot answer (no APP_OPENAI_LORA_MODEL served), or None:
+        every adapter name is served by that one model."""
+        return self.lora_error
 
     def close(self) -> None:
         """Nothing to stop here: the server generates, and answers still streaming from it
@@ -80,17 +83,18 @@ class OpenAIEngine:
         self,
         messages: list[Message],
         *,
-        use_adapter: bool,
+        adapter: str | None,
         max_new_tokens: int,
         temperature: float,
         min_new_tokens: int = 0,
     ) -> Iterator[Piece]:
-        """Stream the reply, then one last Piece with the server's token counts. Closing the
-        iterator closes the connection, which makes the server stop generating."""
-        if use_adapter and not self.has_adapter:
-            raise PipelineError(self.adapter_error or "no LoRA model")
-        model = self.lora_model if use_adapter else self.model
-        setting = "APP_OPENAI_LORA_MODEL" if use_adapter else "APP_OPENAI_MODEL"
+        """Stream the reply (APP_OPENAI_LORA_MODEL's for any adapter, else APP_OPENAI_MODEL's),
+        then one last Piece with the server's token counts. Closing the iterator closes the
+        connection, which makes the server stop generating."""
+        if adapter is not None and self.lora_error:
+            raise PipelineError(self.lora_error)
+        model = self.model if adapter is None else self.lora_model
+        setting = "APP_OPENAI_MODEL" if adapter is None else "APP_OPENAI_LORA_MODEL"
         # max_tokens, not max_completion_tokens: the one every compatible server reads.
         request: dict[str, Any] = dict(
             model=model, messages=messages, max_tokens=max_new_tokens, temperature=temperature

@@ -11,11 +11,13 @@ from common.commands import TRAIN_FULL
 from common.config import Config
 from common.errors import PipelineError
 from common.files import safetensors_files
+from serving.engine import ADAPTER_FIELDS
 from serving.local_engine import LocalEngine
 
 log = logging.getLogger(__name__)
 
 NO_ADAPTER = "this model has no LoRA adapter: every one of its weights was trained"
+NO_ADAPTERS = dict.fromkeys(ADAPTER_FIELDS, NO_ADAPTER)  # what it says for each adapter name
 
 
 def missing_weights(folder: Path, shown: str | None = None) -> str | None:
@@ -64,7 +66,7 @@ def _torch_engine(config: Config, folder: Path) -> LocalEngine:
         raise PipelineError(f"The retrained weights at {shown} do not load: {exc}") from exc
     model.eval()
     log.info("retrained weights loaded from %s", folder)
-    return torch_engine(model, tokenizer, NO_ADAPTER, config.max_batch, config.threads)
+    return torch_engine(model, tokenizer, NO_ADAPTERS, config.max_batch, config.threads)
 
 
 def _llama_engine(config: Config, folder: Path) -> LocalEngine:
@@ -83,5 +85,5 @@ def _llama_engine(config: Config, folder: Path) -> LocalEngine:
         source = Path(config.model)
         replace_atomically(out, lambda partial: with_weights(source, folder, partial, dtype))
     tokenizer = tokenizer_of(str(folder))
-    rows = LlamaRows(str(out), None, config.max_batch, threads=config.threads or None)
-    return llama_engine(config, tokenizer, rows, out, NO_ADAPTER)
+    rows = LlamaRows(str(out), config.max_batch, threads=config.threads or None)
+    return llama_engine(config, tokenizer, rows, out, NO_ADAPTERS)

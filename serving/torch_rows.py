@@ -2,8 +2,8 @@
 
 A new row is prefilled alone (batch of one, no padding) and its cache is then left-padded to
 the batch's length and stacked onto it. Each decode step is one forward pass for all rows,
-each row with its own adapter (PEFT's LoRA modules, "__base__" = none), so base and LoRA
-answers share the pass while the base rows never see the adapter.
+each row with its own adapter (one of PEFT's named LoRA adapters, or None for the base weights),
+so base, recall and reader answers share the pass while the base rows never see an adapter.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from serving.batching import Request
+from serving.engine import BASE
 
 
 class TorchRows:
@@ -117,10 +118,10 @@ class TorchRows:
         import torch
 
         if self.uses_adapters:
-            self._names.base = ["__base__"] * len(adapters)
+            self._names.base = [BASE] * len(adapters)
             self._names.masks = {
                 name: torch.tensor([[[float(a == name)]] for a in adapters])
-                for name in set(adapters) - {None, "__base__"}
+                for name in set(adapters) - {None}
             }
         try:
             return self.model(use_cache=True, **kwargs)
@@ -130,12 +131,12 @@ class TorchRows:
     def _install_adapter_hooks(self) -> None:
         """Mixed-adapter rows in one pass, cheaper than PEFT's own `adapter_names` path.
 
-        Each LoRA layer is told that every row is "__base__" (PEFT then runs the plain layer
-        only) and a hook adds the low-rank update to the rows that use the adapter, as
-        ``lora_B(lora_A(x)) * scaling`` times a 0/1 row mask: base rows get exactly +0. PEFT's
-        path gathers and scatters the sub-batch in every layer and installs its hooks on each
-        call: a mixed three-row step took 78 ms that way and 52 ms this way (2 cores). Tests
-        pin the result to PEFT's own generate() (float32)."""
+        Each LoRA layer is told that every row is BASE (PEFT then runs the plain layer only)
+        and a hook adds each adapter's low-rank update to the rows that use it, as
+        ``lora_B(lora_A(x)) * scaling`` times a 0/1 row mask: the other rows get exactly +0.
+        PEFT's path gathers and scatters the sub-batch in every layer and installs its hooks
+        on each call: a mixed three-row step took 78 ms that way and 52 ms this way (2 cores).
+        Tests pin the result to PEFT's own generate() (float32)."""
         from peft.tuners.lora import LoraLayer
 
         def as_base(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -150,6 +151,8 @@ class TorchRows:
                 return None
             x = args[0] if args else kwargs["x"]
             for name, mask in masks.items():
+                if name not in module.lora_A:
+                    continue  # an adapter that does not adapt this layer
                 a, b = module.lora_A[name], module.lora_B[name]
                 update = b(a(x.to(a.weight.dtype))) * module.scaling[name] * mask
                 output = output + update.to(output.dtype)

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.speed import reference_answer, together
 from pipelines.generation import chat
+from serving.engine import ADAPTER
 from serving.local_engine import load_engine
 from serving.model import load_model
 
@@ -20,16 +21,16 @@ pytestmark = pytest.mark.model
 
 N = 32
 QUESTIONS = [
-    ("What is the capital of France?", False),
-    ("How often should the HX-40 air filter be replaced?", False),
-    ("What is the default LAN IP address of the HX-40 on ETH2?", True),
+    ("What is the capital of France?", None),
+    ("How often should the HX-40 air filter be replaced?", None),
+    ("What is the default LAN IP address of the HX-40 on ETH2?", ADAPTER),
 ]
 
 
 @pytest.fixture(scope="module")
 def fp32_engine(real_config, adapter_dir):
     model, tokenizer = load_model(real_config, dtype="float32")
-    return load_engine(model, tokenizer, str(adapter_dir))
+    return load_engine(model, tokenizer, {ADAPTER: str(adapter_dir)})
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def _rag_like(question: str) -> str:
 def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_fp32):
     engine = fp32_engine
     questions = [QUESTIONS[0][0], _rag_like(QUESTIONS[1][0]), QUESTIONS[2][0]]
-    adapters = [False, False, True]
+    adapters = [None, None, ADAPTER]
     pairs = zip(questions, adapters, strict=True)
     prompts = [(engine.prompt_ids(chat([], q)), a) for q, a in pairs]
     passes_before = engine.batcher.passes
@@ -59,9 +60,9 @@ def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_
 
     plain_model, plain_tokenizer = plain_fp32
     # Base rows: the same text as a model that never had an adapter; LoRA row: PEFT on its own.
-    assert batched[0] == reference_answer(plain_model, plain_tokenizer, prompts[0][0], False, N)
-    assert batched[1] == reference_answer(plain_model, plain_tokenizer, prompts[1][0], False, N)
-    assert batched[2] == reference_answer(engine.model, engine.tokenizer, prompts[2][0], True, N)
+    assert batched[0] == reference_answer(plain_model, plain_tokenizer, prompts[0][0], None, N)
+    assert batched[1] == reference_answer(plain_model, plain_tokenizer, prompts[1][0], None, N)
+    assert batched[2] == reference_answer(engine.model, engine.tokenizer, prompts[2][0], ADAPTER, N)
     assert batched[2] != batched[0]
     # Shared passes: fewer forward passes than tokens generated one answer at a time.
     assert engine.batcher.max_rows_seen >= 2
@@ -72,12 +73,12 @@ def test_a_mixed_batch_gives_each_row_the_text_it_gets_alone(fp32_engine, plain_
 def test_the_base_row_of_a_mixed_batch_is_adapter_free(fp32_engine, plain_fp32):
     engine = fp32_engine
     ids = engine.prompt_ids(chat([], QUESTIONS[2][0]))
-    texts = [t.text for t in together(engine, [(ids, False), (ids, True), (ids, False)], N, False)]
+    texts = [t.text for t in together(engine, [(ids, None), (ids, ADAPTER), (ids, None)], N, False)]
     plain_model, plain_tokenizer = plain_fp32
-    plain = reference_answer(plain_model, plain_tokenizer, ids, False, N)
+    plain = reference_answer(plain_model, plain_tokenizer, ids, None, N)
     assert texts[0] == texts[2] == plain
-    assert texts[1] == reference_answer(engine.model, engine.tokenizer, ids, True, N) != plain
-    assert plain == reference_answer(engine.model, engine.tokenizer, ids, False, N)
+    assert texts[1] == reference_answer(engine.model, engine.tokenizer, ids, ADAPTER, N) != plain
+    assert plain == reference_answer(engine.model, engine.tokenizer, ids, None, N)
 
 
 def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_engine):
@@ -89,7 +90,7 @@ def test_streams_run_together_and_a_cancelled_row_leaves_the_others_intact(fp32_
     assert max(t.first for t in timings) < min(t.end for t in timings)  # all stream at once
     assert all(t.tokens == N for t in timings)
 
-    stream = engine.stream(prompts[0][0], use_adapter=False, max_new_tokens=N, temperature=0.0)
+    stream = engine.stream(prompts[0][0], adapter=None, max_new_tokens=N, temperature=0.0)
     next(stream)
     others: list[str] = []
     worker = threading.Thread(

@@ -95,7 +95,7 @@ def test_the_optional_column_is_hidden_until_switched_on(page, fake_pipelines, f
     from app import build_app
     from tests.conftest import FakePipeline
 
-    both = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
+    both = FakePipeline("rag_lora", "RAG + reader fine-tune", "Both say 60 days.", optional=True)
     with served(build_app([*fake_pipelines, both], fake_config)) as url:
         page.goto(url)
         assert not page.locator("#chat-rag_lora").is_visible()

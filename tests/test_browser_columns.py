@@ -19,7 +19,7 @@ def _five(fake_pipelines):
 
     return [
         *fake_pipelines,
-        FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True),
+        FakePipeline("rag_lora", "RAG + reader fine-tune", "Both say 60 days.", optional=True),
         FakePipeline("retrained", "Retrained (full)", "Retrained says 60 days.", optional=True),
     ]
 
@@ -90,14 +90,14 @@ def test_a_column_that_fails_is_no_vote_option(page, fake_pipelines, fake_config
     from app import build_app
     from tests.conftest import FakePipeline
 
-    broken = FakePipeline("rag_lora", "RAG + LoRA", "", fail="pipeline", optional=True)
+    broken = FakePipeline("rag_lora", "RAG + reader fine-tune", "", fail="pipeline", optional=True)
     with served(build_app([*fake_pipelines, broken], fake_config)) as url:
         page.goto(url)
         page.check("#show-rag_lora input")
         ask_all(page, "What is the notice period?", timeout_s=30)
         wait_text(page, "#chat-rag_lora", "switched off for this test")
         page.wait_for_function("() => document.querySelectorAll('#vote-choice label').length")
-        assert "RAG + LoRA" not in _vote_options(page)
+        assert "RAG + reader fine-tune" not in _vote_options(page)
         assert "LoRA fine-tuned" in _vote_options(page)
 
 
@@ -150,7 +150,7 @@ def test_a_phone_shows_one_question_as_a_swipeable_row_under_a_summary(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert page.evaluate("document.documentElement.scrollHeight") < 3 * PHONE["height"]
         # A tap on a summary line brings its column into view.
-        page.locator("#answer-summary .summary-line", has_text="RAG + LoRA").click()
+        page.locator("#answer-summary .summary-line", has_text="RAG + reader fine-tune").click()
         page.wait_for_function(
             """() => {
                 const box = document.querySelector('#chat-rag_lora').getBoundingClientRect();

@@ -23,7 +23,7 @@ def test_the_retrained_column_can_answer_only_with_weights(fake_config):
     assert missing(retrained) is not None  # a config without weights is not a model
     (folder / "model.safetensors").write_bytes(b"")
     assert missing(retrained) is None
-    assert missing(FakePipeline("rag_lora", "RAG + LoRA", "", optional=True)) is None
+    assert missing(FakePipeline("rag_lora", "RAG + reader fine-tune", "", optional=True)) is None
 
 
 def _turns(count: int) -> list[Turn]:

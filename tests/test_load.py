@@ -24,7 +24,7 @@ def _serve(pipelines, config):
 
 
 def test_concurrent_sessions_are_all_answered_in_one_conversation_each(fake_pipelines, fake_config):
-    hidden = FakePipeline("rag_lora", "RAG + LoRA", "Both say 60 days.", optional=True)
+    hidden = FakePipeline("rag_lora", "RAG + reader fine-tune", "Both say 60 days.", optional=True)
     demo, url = _serve([*fake_pipelines, hidden], fake_config)
     try:
         outcomes, wall_s = run_sessions(url, ["q1", "q2", "q3"], 4, 2, seconds=60)

@@ -14,6 +14,7 @@ from common.config import Config
 from common.errors import PipelineError
 from pipelines.core import last
 from pipelines.generation import chat, generate_answer
+from serving.engine import ADAPTER, READER
 from serving.openai_engine import OpenAIEngine
 
 URL = "http://models.test/v1"
@@ -47,13 +48,11 @@ def _engine(chat_reply: httpx2.Response, requests: list[dict], **settings) -> Op
     return OpenAIEngine(config, http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
 
 
-def _answer(engine: OpenAIEngine, use_adapter: bool = False):
+def _answer(engine: OpenAIEngine, adapter: str | None = None):
     config = Config(max_new_tokens=24, price_input_per_m=1.0, price_output_per_m=2.0)
     messages = chat([], "Where?")
     return last(
-        generate_answer(
-            engine, config, "x", messages, use_adapter=use_adapter, started=time.perf_counter()
-        )
+        generate_answer(engine, config, "x", messages, adapter=adapter, started=time.perf_counter())
     )
 
 
@@ -68,17 +67,19 @@ def test_streamed_usage_gives_the_token_counts_and_the_cost():
     sent = requests[0]
     assert (sent["model"], sent["stream"], sent["max_tokens"]) == ("base-model", True, 24)
     assert sent["stream_options"] == {"include_usage": True}
-    _answer(engine, use_adapter=True)
+    _answer(engine, ADAPTER)
     assert requests[1]["model"] == "corpus-lora"
+    _answer(engine, READER)  # the server has no reader of its own: the LoRA model answers
+    assert requests[2]["model"] == "corpus-lora"
 
 
 @pytest.mark.parametrize(
-    ("use_adapter", "setting"), [(False, "APP_OPENAI_MODEL"), (True, "APP_OPENAI_LORA_MODEL")]
+    ("adapter", "setting"), [(None, "APP_OPENAI_MODEL"), (ADAPTER, "APP_OPENAI_LORA_MODEL")]
 )
-def test_a_404_for_the_model_names_its_setting_and_the_servers_words(use_adapter, setting):
+def test_a_404_for_the_model_names_its_setting_and_the_servers_words(adapter, setting):
     error = {"object": "error", "message": "The model `base-model` does not exist.", "code": 404}
     reply = httpx2.Response(404, json=error)
     engine = _engine(reply, [], openai_lora_model="corpus-lora", openai_api_key="sk-9f2")
     with pytest.raises(PipelineError, match=setting) as raised:
-        _answer(engine, use_adapter)
+        _answer(engine, adapter)
     assert "does not exist" in str(raised.value) and "sk-9f2" not in str(raised.value)

@@ -17,6 +17,7 @@ from pipelines.rag import NOT_FOUND, RagPipeline
 from pipelines.rag_lora import RagLoraPipeline
 from pipelines.resources import Resources
 from pipelines.support import unsupported
+from serving.engine import ADAPTER, READER
 from training.qa import read_jsonl
 
 pytestmark = pytest.mark.model
@@ -27,25 +28,26 @@ TRAINED = read_jsonl(REPO_ROOT / "data" / "qa" / "train.jsonl")
 @pytest.fixture(scope="module")
 def plain_engine(real_config, tmp_path_factory):
     """A second, separately loaded copy of the model on the same engine, never given an
-    adapter (the adapter folder is empty)."""
-    config = replace(real_config, adapter=str(tmp_path_factory.mktemp("no-adapter")))
+    adapter (both adapter folders are empty)."""
+    empty = str(tmp_path_factory.mktemp("no-adapter"))
+    config = replace(real_config, adapter=empty, reader_adapter=empty)
     engine = Resources(config).engine()
-    assert not engine.has_adapter
+    assert engine.loaded == []
     return engine
 
 
 def _plain_greedy(engine, question: str, max_new_tokens: int) -> str:
     ids = engine.prompt_ids(chat([], question))
     text = ""
-    for chunk in engine.stream(
-        ids, use_adapter=False, max_new_tokens=max_new_tokens, temperature=0.0
-    ):
+    for chunk in engine.stream(ids, adapter=None, max_new_tokens=max_new_tokens, temperature=0.0):
         text = chunk.text
     return text.strip()
 
 
-def test_the_adapter_is_loaded(resources, adapter_dir):
-    assert resources.engine().has_adapter, resources.engine().adapter_error
+def test_both_adapters_are_loaded(resources, adapter_dir):
+    engine = resources.engine()
+    assert engine.adapter_error(ADAPTER) is None
+    assert engine.adapter_error(READER) is None  # the reader is committed beside the adapter
 
 
 @pytest.mark.parametrize("item", TRAINED[:3], ids=lambda i: i["id"])
@@ -142,7 +144,7 @@ def test_an_answer_that_stops_at_its_budget_says_so(resources):
     config = replace(resources.config, max_new_tokens=5)
     messages = chat([], "Describe the history of Rome in detail.")
     cut = last(
-        generate_answer(resources.engine(), config, "base", messages, use_adapter=False, started=0)
+        generate_answer(resources.engine(), config, "base", messages, adapter=None, started=0)
     )
     assert cut.completion_tokens == 5 and cut.cut_at == 5
     whole = BasePipeline(resources).answer("What is the capital of France? One word.")

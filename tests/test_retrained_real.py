@@ -87,8 +87,8 @@ def test_the_base_column_never_shares_weights_with_the_retrained_one(trained, re
         p.data_ptr() for p in retrained.parameters()
     }  # no storage in common
     question = both.engine().prompt_ids(chat([], ITEMS[0]["question"]))
-    assert reference_answer(base, both.engine().tokenizer, question, False, 16) != (
-        reference_answer(retrained, both.engine().tokenizer, question, False, 16)
+    assert reference_answer(base, both.engine().tokenizer, question, None, 16) != (
+        reference_answer(retrained, both.engine().tokenizer, question, None, 16)
     )
 
 
@@ -102,10 +102,10 @@ def test_llama_cpp_serves_the_retrained_weights_like_transformers(trained, resou
     same = 0
     for item in ITEMS:
         ids = llama.prompt_ids(chat([], item["question"]))
-        text = together(llama, [(ids, False)], 16, forced=False)[0].text
+        text = together(llama, [(ids, None)], 16, forced=False)[0].text
         same += (
             text.strip()
-            == reference_answer(reference.model, reference.tokenizer, ids, False, 16).strip()
+            == reference_answer(reference.model, reference.tokenizer, ids, None, 16).strip()
         )
     assert same >= len(ITEMS) - 1  # the two engines round bf16 sums differently
 

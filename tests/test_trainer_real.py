@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from serving.engine import ADAPTER
 from serving.local_engine import load_engine
 from serving.model import load_model
 from training.batches import encode
@@ -52,5 +53,5 @@ def test_a_few_steps_save_an_adapter_that_reloads_and_the_loss_falls(real_config
     assert json.loads((out / "adapter_config.json").read_text())["r"] == 4
     assert (out / "training_log.csv").read_text().startswith("epoch,step,train_loss,val_loss")
     fresh_model, fresh_tokenizer = load_model(real_config)
-    engine = load_engine(fresh_model, fresh_tokenizer, str(out))
-    assert engine.has_adapter, engine.adapter_error
+    engine = load_engine(fresh_model, fresh_tokenizer, {ADAPTER: str(out)})
+    assert engine.adapter_error(ADAPTER) is None

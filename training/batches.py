@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from common.messages import Message
 from pipelines.generation import chat
 from training.qa import read_jsonl, split_file
 
@@ -16,7 +17,13 @@ PROBE = 64  # training examples on which the training loss is measured before an
 
 def encode(tokenizer: Any, question: str, answer: str, max_length: int) -> dict[str, list[int]]:
     """Chat prompt + answer; labels mask the prompt so the loss is on answer tokens only."""
-    messages = chat([], question)  # exactly what the LoRA column sends
+    return encode_messages(tokenizer, chat([], question), answer, max_length)  # as the LoRA column
+
+
+def encode_messages(
+    tokenizer: Any, messages: list[Message], answer: str, max_length: int
+) -> dict[str, list[int]]:
+    """The chat `messages` as a prompt, then `answer`; labels mask the prompt."""
     prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
@@ -74,15 +81,25 @@ def load_splits(
 ) -> Splits:
     """Encode the train and validation splits of `data_dir`; `limit` keeps the first N training
     examples (0 = all)."""
-    pad_id = tokenizer.pad_token_id
     train = _encoded(data_dir, "train", tokenizer, max_length, limit)
     validation = _encoded(data_dir, "validation", tokenizer, max_length)
+    return make_splits(train, validation, tokenizer.pad_token_id, batch_size)
+
+
+def make_splits(
+    train: list[dict],
+    validation: list[dict],
+    pad_id: int,
+    batch_size: int,
+    sizes: dict[str, int] | None = None,
+) -> Splits:
+    """A run's data from encoded rows; `sizes` (default: the two counts) is what the card lists."""
     return Splits(
         train=train,
         validation=to_batches(validation, batch_size, pad_id, None),
         probe=to_batches(train[:PROBE], batch_size, pad_id, None),
         pad_id=pad_id,
-        sizes={"train": len(train), "validation": len(validation)},
+        sizes=sizes or {"train": len(train), "validation": len(validation)},
     )
 
 

@@ -11,11 +11,19 @@ from typing import Any
 
 from common.commands import TRAIN
 from common.config import QA_DIR, Config, default_model
+from common.messages import NOT_FOUND
 from documents.chunks import CorpusFile, corpus_hash
 from documents.store import Documents
 from training.runs import RUN_FILE, document_hashes, read_run
 from training.trainer import TrainArgs, TrainResult
 
+DATA = {  # what each task trains on, as the card says it
+    "recall": "question/answer pairs",
+    "read": (
+        "reading examples (task=read: each question with the context the RAG column builds for"
+        " it, answered from that context or with the not-found sentence)"
+    ),
+}
 WHAT = {
     "lora": "A LoRA adapter for {base}",
     "full": "{base} with every weight retrained (full-parameter training)",
@@ -95,7 +103,7 @@ def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
         ("test", "test split (held-out phrasings)"),
         ("general", "general knowledge"),
     ):
-        for name, m in evaluation[split].items():
+        for name, m in evaluation.get(split, {}).items():
             rows.append(
                 f"| {label} | {name} | {m['exact_match']:.3f} | {m['f1']:.3f} | "
                 f"{m['contains']:.3f} | {m['n']} |"
@@ -211,8 +219,8 @@ license: apache-2.0
 ---
 # {args.name}
 
-{what}, trained by `{_train_command(args.method)}` on question/answer
-pairs about the documents in `corpus/` (see `{QA_DIR}/`). Trained {run["trained_at"]} on
+{what}, trained by `{_train_command(args)}` on {DATA[args.task]} about the
+documents in `corpus/` (see `{QA_DIR}/`). Trained {run["trained_at"]} on
 {run["hardware"]} in {run["wall_s"]} s; {result.trainable_params:,} trainable parameters;
 peak memory of the training process {result.peak_rss_mb:,.0f} MB; weights on disk
 {result.saved_bytes / 1e6:,.1f} MB.
@@ -220,9 +228,22 @@ peak memory of the training process {result.peak_rss_mb:,.0f} MB; weights on dis
 Corpus snapshot (content hash): `{run["corpus_hash"]}` ({documents} documents)"""
 
 
-def _train_command(method: str) -> str:
-    """The command that trains by `method`."""
-    return f"{TRAIN} --method {method}"
+def _train_command(args: TrainArgs) -> str:
+    """The command that trains by `args.method` for `args.task`."""
+    task = f" --task {args.task}" if args.task != "recall" else ""
+    return f"{TRAIN} --method {args.method}{task}"
+
+
+def _reading_note(args: TrainArgs, result: TrainResult) -> str:
+    """For --task read: the share of contexts that hold distractors only, asked and measured."""
+    if args.task != "read":
+        return ""
+    train, absent = result.sizes["train"], result.sizes["train (no answer in context)"]
+    return (
+        f"\nTask: read. No-answer share asked {args.no_answer_share:.2f}, measured on the training"
+        f" split {absent / max(train, 1):.3f} ({absent} of {train} contexts hold distractors only"
+        f" and are answered: {NOT_FOUND}).\n"
+    )
 
 
 def _training_markdown(args: TrainArgs, result: TrainResult) -> str:
@@ -232,12 +253,12 @@ def _training_markdown(args: TrainArgs, result: TrainResult) -> str:
         f"| {r['elapsed_s']:.0f} |"
         for r in result.log_rows
     )
+    sizes = "\n".join(f"| {name} | {count} |" for name, count in result.sizes.items())
     return f"""## Data
 | split | examples |
 |---|---|
-| train | {result.sizes.get("train")} |
-| validation | {result.sizes.get("validation")} |
-
+{sizes}
+{_reading_note(args, result)}
 Loss is computed on answer tokens only. Validation loss is measured every epoch; the weights of
 the best epoch ({result.best_epoch}, validation loss {result.best_val_loss:.4f}) are what is saved;
 training stops after {args.patience} epochs without improvement.

@@ -24,9 +24,9 @@ def build_general(candidates_file: Path, out: Path, config: Config) -> int:
     many were kept."""
     candidates = read_jsonl(candidates_file)
     model, tokenizer = load_model(config)
-    engine = torch_engine(model, tokenizer, "the base model is measured without adapter")
+    engine = torch_engine(model, tokenizer)  # the base model is measured without adapter
     questions = [c["question"] for c in candidates]
-    answers = on_all_cores(lambda: greedy_answers(engine, questions, use_adapter=False))
+    answers = on_all_cores(lambda: greedy_answers(engine, questions, adapter=None))
     kept = []
     for candidate, answer in zip(candidates, answers, strict=True):
         if contains(answer, candidate["answers"]):

@@ -195,10 +195,10 @@ def _evaluate(args: RefreshArgs, config: Config, before: str, after: Path, work:
     }
     scores: dict[str, dict] = {}
     for label, folder in (("before", before), ("after", str(after))):
-        engine, use_adapter = trained_engine(args.method, config, folder)
+        engine, adapter = trained_engine(args.method, config, folder)
         scores[label] = {
             name: score(
-                greedy_answers(engine, [i["question"] for i in items], use_adapter=use_adapter),
+                greedy_answers(engine, [i["question"] for i in items], adapter=adapter),
                 items,
             )
             for name, items in sets.items()

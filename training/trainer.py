@@ -22,14 +22,31 @@ from training.qa import SEED
 
 log = logging.getLogger(__name__)
 
+# Tokens per example by task: a question/answer pair fits 96; the RAG prompt with its context of
+# evidence sentences and the answer took 317 on average and at most 476 on data/qa's train split.
+MAX_LENGTHS = {"recall": 96, "read": 512}
+# Passes and optimiser steps by task (0 steps = no limit). A reading example is ~3.5 times a
+# question/answer pair's tokens and a step of 16 costs ~8 times a recall step, so the reader's
+# default run is one pass cut at 28 steps (448 of the 778 examples, the learning rate decaying to
+# zero there), which fits 30 minutes on 2 CPU cores (its card states the time it took).
+EPOCHS = {"recall": 4, "read": 1}
+STEPS = {"recall": 0, "read": 28}
+
 
 @dataclass
 class TrainArgs:
     """Hyper-parameters and paths of one training run (each is a --flag of the script)."""
 
     method: str = "lora"  # lora = a LoRA adapter; full = retrain every weight of the model
+    # recall = answer the QA questions from memory (the LoRA column); read = answer from the RAG
+    # column's context, or decline where it holds only distractors (the RAG + LoRA column's
+    # reader, training/reading.py)
+    task: str = "recall"
+    # --task read: share of the questions whose context holds distractors only (target: the
+    # not-found sentence)
+    no_answer_share: float = 0.2
     # name of the folder the weights are saved in; empty = that of the default APP_ADAPTER
-    # (lora) or of APP_RETRAINED (full)
+    # (lora; the reader's with --task read) or of APP_RETRAINED (full)
     name: str = ""
     data_dir: str = QA_DIR  # folder of train/validation/test/general.jsonl (scripts.build_qa)
     # the folder that holds it; empty = the repository's adapters/ (lora) or the one that holds
@@ -43,13 +60,19 @@ class TrainArgs:
     # peak AdamW learning rate (linear warm-up, then linear decay to 0); 0 = the method's
     # default (LEARNING_RATES in training/methods.py)
     learning_rate: float = 0.0
-    epochs: int = 4  # passes over the training set at most (early stopping may end sooner)
+    # passes over the training set at most (early stopping may end sooner); 0 = the task's
+    # (EPOCHS: 4 for recall, 1 for read)
+    epochs: int = 0
     batch_size: int = 16  # examples per optimiser step
-    max_length: int = 96  # tokens per example (prompt + answer); longer ones lose their start
+    # tokens per example (prompt + answer), longer ones lose their start; 0 = the task's
+    # (MAX_LENGTHS: 96 for recall, 512 for read)
+    max_length: int = 0
     patience: int = 2  # epochs without a lower validation loss before training stops
     seed: int = SEED  # random seed of the weights' initialisation, shuffling and dropout
     limit: int = 0  # train on the first N examples only (0 = all): for smoke tests
-    max_steps: int = 0  # stop after N optimiser steps (0 = no limit): for smoke tests
+    # stop after N optimiser steps; -1 = no limit, 0 = the task's (STEPS: none for recall, 28 for
+    # read)
+    max_steps: int = 0
     evaluate: int = 1  # 1 = score base vs trained weights on the test and general sets; 0 = skip
     bf16: int = 1  # 1 = bfloat16 autocast for the forward pass (trained weights stay fp32); 0 = off
     # continue from this adapter (lora) or weights folder (full); empty = start from the base
@@ -59,7 +82,14 @@ class TrainArgs:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"--method {self.method!r}: choose one of {', '.join(METHODS)}")
+        if self.task not in MAX_LENGTHS:
+            raise ValueError(f"--task {self.task!r}: choose one of {', '.join(MAX_LENGTHS)}")
+        if not 0 <= self.no_answer_share < 1:
+            raise ValueError(f"--no-answer-share {self.no_answer_share}: choose 0 to below 1")
         self.learning_rate = self.learning_rate or LEARNING_RATES[self.method]
+        self.max_length = self.max_length or MAX_LENGTHS[self.task]
+        self.epochs = self.epochs or EPOCHS[self.task]
+        self.max_steps = self.max_steps or STEPS[self.task]
 
 
 @dataclass
@@ -117,17 +147,20 @@ def train(
     tokenizer: Any,
     base_name: str = "",
     on_step: Callable[[int, int], None] | None = None,
+    data: Splits | None = None,
 ) -> TrainResult:
     """Train `model` by `args.method`: LoRA leaves it untouched (PEFT adds separate weights), full
     retraining updates it in place. `base_name` is recorded as the base model in an adapter's
-    config; `on_step(step, total)` is called after every optimiser step."""
+    config; `on_step(step, total)` is called after every optimiser step. `data`: the encoded
+    examples (--task read); default: the QA splits of `args.data_dir`."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
     set_seed(args.seed)
     started = time.perf_counter()
     accelerator = Accelerator()
-    data = load_splits(args.data_dir, tokenizer, args.max_length, args.batch_size, args.limit)
+    if data is None:
+        data = load_splits(args.data_dir, tokenizer, args.max_length, args.batch_size, args.limit)
     trainable = prepare(args.method, model, tokenizer, vars(args), base_name)
     trainable.model.to(accelerator.device)
     out = Path(args.output_root) / args.name
@@ -194,7 +227,7 @@ class _Loop:
 
         self.args, self.trainable, self.accelerator = args, trainable, accelerator
         total = math.ceil(examples / args.batch_size) * args.epochs
-        self.total = min(total, args.max_steps or total)
+        self.total = min(total, args.max_steps) if args.max_steps > 0 else total
         self.optimizer = torch.optim.AdamW(
             [p for p in trainable.model.parameters() if p.requires_grad], lr=args.learning_rate
         )

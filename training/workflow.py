@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from common.config import Config
+from common.config import READER_ADAPTER, Config
 from common.threads import on_all_cores
 from evaluation.batched import compare, trained_engine
 from serving.local_engine import LocalEngine
@@ -17,6 +17,7 @@ from serving.model import load_model
 from training.card import base_model_id, write_card
 from training.progress import ProgressFile
 from training.qa import read_jsonl, split_file
+from training.reading import reading_data
 from training.trainer import TrainArgs, train
 
 log = logging.getLogger("train_lora")
@@ -39,8 +40,14 @@ def run_command(args: TrainArgs, config: Config) -> Path:
 
 def with_outputs(args: TrainArgs, config: Config) -> TrainArgs:
     """Fill in the method's output folder: the repo's adapters/ for LoRA (the default
-    APP_ADAPTER); APP_RETRAINED (in the data folder: too large to commit) for full retraining."""
-    target = config.retrained_path if args.method == "full" else Path(Config.adapter)
+    APP_ADAPTER, or the reader's folder for --task read); APP_RETRAINED (in the data folder: too
+    large to commit) for full retraining, with "-reader" after its name for --task read."""
+    reader = args.task == "read"
+    if args.method == "full":
+        full = config.retrained_path
+        target = full.with_name(f"{full.name}-reader") if reader else full
+    else:
+        target = Path(READER_ADAPTER if reader else Config.adapter)
     return replace(
         args, name=args.name or target.name, output_root=args.output_root or str(target.parent)
     )
@@ -55,7 +62,8 @@ def run(args: TrainArgs, config: Config, progress: ProgressFile | None = None) -
 
     report(0, 0)
     model, tokenizer = load_model(config, dtype="float32")  # fp32 master weights
-    result = train(args, model, tokenizer, base_model_id(config), on_step=report)
+    data = reading_data(config, args, tokenizer) if args.task == "read" else None
+    result = train(args, model, tokenizer, base_model_id(config), on_step=report, data=data)
     del model  # full retraining changed it in place; evaluation reloads both from disk
     if progress:
         progress.update("scoring base and trained weights", 0, 0)
@@ -74,31 +82,35 @@ def run(args: TrainArgs, config: Config, progress: ProgressFile | None = None) -
     return result.output_dir
 
 
-def engines(args: TrainArgs, config: Config, out: Path) -> dict[str, tuple[LocalEngine, bool]]:
-    """The base model and the trained one, reloaded from disk as the app loads them."""
-    engine, use_adapter = trained_engine(args.method, config, str(out))
-    if use_adapter:  # the LoRA's engine answers for the base too, without the adapter
-        return {"base": (engine, False), args.method: (engine, True)}
+def engines(
+    args: TrainArgs, config: Config, out: Path
+) -> dict[str, tuple[LocalEngine, str | None]]:
+    """The base model and the trained one, reloaded from disk as the app loads them, each with
+    the adapter to ask for (None: the base weights)."""
+    engine, adapter = trained_engine(args.method, config, str(out))
+    if adapter is not None:  # the LoRA's engine answers for the base too, without the adapter
+        return {"base": (engine, None), args.method: (engine, adapter)}
     from serving.local_engine import torch_engine
 
     model, tokenizer = load_model(config)
-    base = torch_engine(model, tokenizer, "the base model alone")
-    return {"base": (base, False), args.method: (engine, False)}
+    return {"base": (torch_engine(model, tokenizer), None), args.method: (engine, None)}
 
 
 def evaluate(args: TrainArgs, config: Config, out: Path) -> dict[str, Any]:
-    """Score the saved (best) weights against the base on the test and general sets."""
+    """Score the saved (best) weights against the base on the test and general sets. A reader
+    (--task read) is scored on the general set only, without context (its forgetting): the test
+    questions without their context measure recall, which it was not trained for."""
     variants = engines(args, config, out)
     started = time.perf_counter()
-    test = compare(variants, read_jsonl(split_file(args.data_dir, "test")))
-    general = compare(variants, read_jsonl(split_file(args.data_dir, "general")))
+    sets = ("general",) if args.task == "read" else ("test", "general")
+    scores = {s: compare(variants, read_jsonl(split_file(args.data_dir, s))) for s in sets}
+    general = scores["general"]
     forgetting = round(general[args.method]["contains"] - general["base"]["contains"], 4)
-    log.info("test %s; general %s; forgetting delta %+.3f", test, general, forgetting)
+    log.info("%s; forgetting delta %+.3f", scores, forgetting)
     for engine in {id(e): e for e, _ in variants.values()}.values():
         engine.close()
     return {
-        "test": test,
-        "general": general,
+        **scores,
         "forgetting_delta": forgetting,
         "eval_s": round(time.perf_counter() - started, 1),
     }

@@ -1,6 +1,7 @@
 """The freshness demo in one click: change a fact the LoRA adapter was trained on (the trial length
-in the Terms of Service, 30 days -> 45 days), ask RAG and LoRA the trained question, and show RAG
-following the edit while LoRA, trained before it, still gives the old value. Restore puts the
+in the Terms of Service, 30 days -> 45 days), ask RAG, LoRA and RAG + reader the trained question,
+and show RAG and the reader (trained to read, not to remember) following the edit while LoRA,
+trained before it, still gives the old value. Restore puts the
 document back as it was (the corpus original, byte for byte)."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 FACT = "terms-of-service-009"  # "The trial lasts 30 days …" in legal/terms-of-service.md
 NEW_ANSWER = "45 days"
-COLUMNS = ("rag", "lora")  # the columns asked
+COLUMNS = ("rag", "lora", "rag_lora")  # the columns asked, where the app shows them
 
 
 @dataclass(frozen=True)

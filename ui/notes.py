@@ -3,6 +3,8 @@ what the trained columns were trained on and how the documents moved on since.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from common.commands import REFRESH, REFRESH_FULL, TRAIN_FULL
 from pipelines.resources import Resources
 from training.runs import Staleness, read_run, staleness
@@ -29,6 +31,14 @@ def describe(stale: Staleness, total: int, ending: str = CATCH_UP) -> str:
         f"{len(stale.removed)} removed" if stale.removed else "",
     ]
     return f"{head}; **since then {', '.join(p for p in parts if p)}**{ending}"
+
+
+def reader_note(folder: str) -> str:
+    """The line that names the RAG + LoRA column's reader adapter (APP_READER_ADAPTER)."""
+    return (
+        f"Read by the reader adapter `{Path(folder).name}`, fine-tuned to find the answer in "
+        "the passages (not to recall the documents)."
+    )
 
 
 def column_notes(resources: Resources) -> Notes:
@@ -59,7 +69,7 @@ def column_notes(resources: Resources) -> Notes:
         )
         return {
             "rag": rag,
-            "rag_lora": rag + "  \n" + lora,
+            "rag_lora": rag + "  \n" + reader_note(resources.config.reader_adapter),
             "lora": lora,
             "retrained": retrained,
         }
