@@ -4,6 +4,7 @@ switched on late says, and the phone's one-line summary of each column."""
 from __future__ import annotations
 
 from common.commands import TRAIN_FULL
+from common.config import READER_ADAPTER
 from ui.columns import joined_note, missing
 from ui.layout import SUMMARY_WORDS, Line, summary_html
 from ui.transcript import Turn
@@ -24,6 +25,22 @@ def test_the_retrained_column_can_answer_only_with_weights(fake_config):
     (folder / "model.safetensors").write_bytes(b"")
     assert missing(retrained) is None
     assert missing(FakePipeline("rag_lora", "RAG + reader fine-tune", "", optional=True)) is None
+
+
+def test_the_reader_column_is_offered_only_with_the_reader(fake_config, tmp_path):
+    from dataclasses import replace
+
+    from common.commands import TRAIN_READ
+    from pipelines.rag_lora import RagLoraPipeline
+    from pipelines.resources import Resources
+
+    absent = replace(fake_config, reader_adapter=str(tmp_path / "no-reader"))
+    why = missing(RagLoraPipeline(Resources(absent)))
+    assert why is not None and "APP_READER_ADAPTER" in why and TRAIN_READ in why
+    assert (
+        missing(RagLoraPipeline(Resources(replace(fake_config, reader_adapter=READER_ADAPTER))))
+        is None
+    )
 
 
 def _turns(count: int) -> list[Turn]:

@@ -8,13 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from common.commands import TRAIN_FULL
 from pipelines.core import Pipeline
+from pipelines.rag_lora import RagLoraPipeline
 from pipelines.retrained import RetrainedPipeline
+from serving.engine import READER
+from serving.local_engine import check_adapter
 from serving.retrained_weights import missing_weights
 from ui.layout import COLUMN_MIN_PX, column_id
 from ui.render import plural
@@ -42,6 +46,8 @@ def missing(pipeline: Pipeline) -> str | None:
             return None
         where = " (or train it in the Documents tab)" if config.training_on else ""
         return f"Not trained yet: create it with `{TRAIN_FULL}`{where}."
+    if isinstance(pipeline, RagLoraPipeline):  # the reader adapter's files (headers only)
+        return check_adapter(Path(pipeline.resources.config.reader_adapter), READER)
     return None
 
 
