@@ -72,8 +72,25 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
             assert "first token" in column["stats"] and "completion" in column["stats"]
         assert "tok/s" in columns["base"]["stats"]  # a long answer: its decode speed is shown
         _upload_then_ask_with_a_follow_up(page, data_dir)
+        _the_reader_column_answers(page)
     finally:
         stop_app(process)
+
+
+def _the_reader_column_answers(page) -> None:
+    """The optional RAG + reader column loads the reader adapter, says so in its note, and
+    answers from the passages (what the 135M reader says is measured by scripts.evaluate)."""
+    page.get_by_role("tab", name="Chat").click()
+    page.check("#show-rag_lora input")
+    wait_text(page, "#note-rag_lora", "smollm2-corpus-reader", 30)
+    ask_all(page, "How long does the free Tessaline Cloud Professional trial last?", 240)
+    wait_text(page, "#stats-rag_lora", "Cost", 240)
+    page.wait_for_function(
+        "() => !document.querySelector('#stats-rag_lora').innerText.includes('generating')",
+        timeout=240_000,
+    )
+    reader = read_column(page, "rag_lora")
+    assert "Error" not in reader["chat"] and "legal/terms-of-service.md" in reader["sources"]
 
 
 def test_an_example_is_asked_with_one_click_and_shown_whole(page, fake_pipelines, fake_config):
