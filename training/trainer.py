@@ -22,15 +22,26 @@ from training.qa import SEED
 
 log = logging.getLogger(__name__)
 
-# Tokens per example by task: a question/answer pair fits 96; the RAG prompt with its context of
-# evidence sentences and the answer took 317 on average and at most 476 on data/qa's train split.
-MAX_LENGTHS = {"recall": 96, "read": 512}
-# Passes and optimiser steps by task (0 steps = no limit). A reading example is ~3.5 times a
-# question/answer pair's tokens and a step of 16 costs ~8 times a recall step, so the reader's
-# default run is one pass cut at 28 steps (448 of the 778 examples, the learning rate decaying to
-# zero there), which fits 30 minutes on 2 CPU cores (its card states the time it took).
-EPOCHS = {"recall": 4, "read": 1}
-STEPS = {"recall": 0, "read": 28}
+
+@dataclass(frozen=True)
+class TaskDefaults:
+    """What a task's run uses where its flags are left at 0."""
+
+    max_length: int  # tokens per example
+    epochs: int
+    max_steps: int  # 0 = no limit
+
+
+# Tokens per example: a question/answer pair fits 96; the RAG prompt with its context of evidence
+# sentences and the answer took 317 on average and at most 476 on data/qa's train split.
+# A reading example is ~3.5 times a question/answer pair's tokens and a step of 16 costs ~8 times
+# a recall step, so the reader's default run is one pass cut at 28 steps (448 of the 778
+# examples, the learning rate decaying to zero there), which fits 30 minutes on 2 CPU cores (its
+# card states the time it took).
+TASKS = {
+    "recall": TaskDefaults(max_length=96, epochs=4, max_steps=0),
+    "read": TaskDefaults(max_length=512, epochs=1, max_steps=28),
+}
 
 
 @dataclass
@@ -61,16 +72,16 @@ class TrainArgs:
     # default (LEARNING_RATES in training/methods.py)
     learning_rate: float = 0.0
     # passes over the training set at most (early stopping may end sooner); 0 = the task's
-    # (EPOCHS: 4 for recall, 1 for read)
+    # (TASKS: 4 for recall, 1 for read)
     epochs: int = 0
     batch_size: int = 16  # examples per optimiser step
     # tokens per example (prompt + answer), longer ones lose their start; 0 = the task's
-    # (MAX_LENGTHS: 96 for recall, 512 for read)
+    # (TASKS: 96 for recall, 512 for read)
     max_length: int = 0
     patience: int = 2  # epochs without a lower validation loss before training stops
     seed: int = SEED  # random seed of the weights' initialisation, shuffling and dropout
     limit: int = 0  # train on the first N examples only (0 = all): for smoke tests
-    # stop after N optimiser steps; -1 = no limit, 0 = the task's (STEPS: none for recall, 28 for
+    # stop after N optimiser steps; -1 = no limit, 0 = the task's (TASKS: none for recall, 28 for
     # read)
     max_steps: int = 0
     evaluate: int = 1  # 1 = score base vs trained weights on the test and general sets; 0 = skip
@@ -82,14 +93,15 @@ class TrainArgs:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"--method {self.method!r}: choose one of {', '.join(METHODS)}")
-        if self.task not in MAX_LENGTHS:
-            raise ValueError(f"--task {self.task!r}: choose one of {', '.join(MAX_LENGTHS)}")
+        if self.task not in TASKS:
+            raise ValueError(f"--task {self.task!r}: choose one of {', '.join(TASKS)}")
         if not 0 <= self.no_answer_share < 1:
             raise ValueError(f"--no-answer-share {self.no_answer_share}: choose 0 to below 1")
         self.learning_rate = self.learning_rate or LEARNING_RATES[self.method]
-        self.max_length = self.max_length or MAX_LENGTHS[self.task]
-        self.epochs = self.epochs or EPOCHS[self.task]
-        self.max_steps = self.max_steps or STEPS[self.task]
+        defaults = TASKS[self.task]
+        self.max_length = self.max_length or defaults.max_length
+        self.epochs = self.epochs or defaults.epochs
+        self.max_steps = self.max_steps or defaults.max_steps
 
 
 @dataclass
