@@ -26,6 +26,7 @@ RETRAINED = f"{RETRAINED_DIR}/smollm2-corpus-full"
 # that `python -m scripts.train_lora --task read` trains for the RAG + LoRA column.
 REPO_ADAPTERS = REPO_ROOT / "adapters"
 READER_ADAPTER = str(REPO_ADAPTERS / "smollm2-corpus-reader")
+BOTH_ADAPTER = str(REPO_ADAPTERS / "smollm2-corpus-both")  # --task both: recall and read in one
 
 
 def _package_file(package: str, relative: str) -> str:

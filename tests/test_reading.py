@@ -100,7 +100,9 @@ def assert_claims_hold(splits: dict[str, list[dict]]) -> None:
     for rows in splits.values():
         for row in rows:
             context = context_of_example(row)
-            assert bool(contains(context, row["answers"])) == row["holds_answer"], row["id"]
+            evidence = row["evidence"] and row["answers"] and row["evidence"] in context
+            held = bool(contains(context, row["answers"])) or bool(evidence)  # yes/no: evidence
+            assert held == row["holds_answer"], row["id"]
             expected = target_of(row["answers"]) if row["holds_answer"] else NOT_FOUND
             assert row["target"] == expected, row["id"]
 
@@ -118,7 +120,7 @@ def test_a_question_in_two_splits_is_refused():
 
 
 def test_the_repository_splits_share_no_question():
-    names = ("train", "validation", "test", "unanswerable")
+    names = ("train", "validation", "test", "unanswerable", "train-reading")
     check_disjoint({n: read_jsonl(split_file(REPO_ROOT / QA_DIR, n)) for n in names})
 
 
@@ -139,6 +141,51 @@ def test_tiny_reading_examples_hold_the_gold_where_they_claim(tiny):
     assert len(cached) == 1
     again = reading_splits(rag, data, share=0.3, seed=13)  # read back from the cache
     assert again == json.loads(json.dumps(splits))
+
+
+EXTRA_QUESTIONS = [
+    {"id": "x1", "question": "Does the Zorblat lamp blink amber during a firmware update?",
+     "answers": ["yes"], "source": "zorblat.md", "section": "Status lamp",
+     "evidence": "It blinks amber while the firmware updates."},
+    {"id": "x2", "question": "Which floor is the Quillon Works office on?",
+     "answers": ["the third floor"], "source": "quillon.md", "section": "Office",
+     "evidence": "The Quillon Works office is in Port Ellery, on the third floor."},
+]  # fmt: skip
+
+
+def test_the_readers_own_questions_join_the_train_split_only(tiny):
+    from pipelines.rag import RagPipeline
+    from pipelines.resources import Resources
+
+    config, data = tiny
+    write_jsonl(split_file(data, "train-reading"), EXTRA_QUESTIONS)
+    rag = RagPipeline(Resources(config))
+    splits = reading_splits(rag, data, share=0.0, seed=13)
+    assert [r["id"] for r in splits["train"][-2:]] == ["x1", "x2"]
+    assert len(splits["train"]) == 14 and len(splits["validation"]) == 3
+    assert_claims_hold(splits)
+    without = reading_splits(rag, data, share=0.0, seed=13, extra=False)
+    assert len(without["train"]) == 12 and without["validation"] == splits["validation"]
+
+
+@pytest.mark.model
+def test_both_tasks_data_repeats_the_pairs_and_adds_the_reading_examples(tiny, real_config):
+    """--task both: the recall pairs once per recall epoch and the reading examples in one pass,
+    validation on both tasks, at the two default runs' sizes."""
+    from serving.model import load_model
+    from training.mixed import both_data
+    from training.tasks import TASKS
+
+    config, data = tiny
+    _, tokenizer = load_model(real_config)
+    args = TrainArgs(task="both", data_dir=str(data), batch_size=4, no_answer_share=0.3)
+    splits = both_data(config, args, tokenizer)
+    read_rows = min(12, TASKS["read"].max_steps * 4)
+    assert len(splits.train) == 12 * TASKS["recall"].epochs + read_rows
+    short = [r for r in splits.train if len(r["input_ids"]) <= TASKS["recall"].max_length]
+    assert len(short) >= 12 * TASKS["recall"].epochs  # the pairs, encoded as the LoRA column asks
+    assert sum(len(b["input_ids"]) for b in splits.validation) == 3 + 3
+    assert splits.sizes["reading train (no answer in context)"] == 4
 
 
 @pytest.mark.model

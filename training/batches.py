@@ -81,8 +81,8 @@ def load_splits(
 ) -> Splits:
     """Encode the train and validation splits of `data_dir`; `limit` keeps the first N training
     examples (0 = all)."""
-    train = _encoded(data_dir, "train", tokenizer, max_length, limit)
-    validation = _encoded(data_dir, "validation", tokenizer, max_length)
+    train = encoded_split(data_dir, "train", tokenizer, max_length, limit)
+    validation = encoded_split(data_dir, "validation", tokenizer, max_length)
     return make_splits(train, validation, tokenizer.pad_token_id, batch_size)
 
 
@@ -103,9 +103,10 @@ def make_splits(
     )
 
 
-def _encoded(
+def encoded_split(
     data_dir: str, split: str, tokenizer: Any, max_length: int, limit: int = 0
 ) -> list[dict]:
+    """A QA split's question/answer pairs, encoded as the LoRA column asks them."""
     items = read_jsonl(split_file(data_dir, split))
     items = items[:limit] if limit else items
     return [encode(tokenizer, i["question"], i["answers"][0], max_length) for i in items]

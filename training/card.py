@@ -23,6 +23,10 @@ DATA = {  # what each task trains on, as the card says it
         "reading examples (task=read: each question with the context the RAG column builds for"
         " it, answered from that context or with the not-found sentence)"
     ),
+    "both": (
+        "question/answer pairs and reading examples (task=both: one adapter for the LoRA and the"
+        " RAG + reader columns)"
+    ),
 }
 WHAT = {
     "lora": "A LoRA adapter for {base}",

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 READING_DIR = "reading"  # under APP_DATA_DIR: the built examples, one file per split and key
 UNANSWERABLE = "unanswerable"  # the QA file of questions no document answers (test only)
 EXTRA = 3  # candidates retrieved beyond the column's, so that distractors are left over
+# QA file in the data folder whose questions join the reader's training split only: kinds of
+# answer the recall set lacks (terms, names, yes/no, questions the documents leave open)
+READING_TRAIN = "train-reading"
 
 
 def target_of(answers: Sequence[str]) -> str:
@@ -133,6 +136,7 @@ def reading_example(
         "id": item.get("id", ""),
         "question": question,
         "answers": answers,
+        "evidence": item.get("evidence", ""),
         "messages": rag.messages(question, [], hits, chosen),
         "target": target_of(answers) if holds else NOT_FOUND,
         "holds_answer": holds,
@@ -151,12 +155,21 @@ def build_split(
     return [reading_example(rag, item, i in absent, rng) for i, item in enumerate(items)]
 
 
-def cache_key(rag: RagPipeline, path: Path, share: float, seed: int) -> str:
-    """What a split's reading examples depend on: the split file, the documents, the settings
+def split_files(data_dir: str | Path, split: str, extra: bool) -> list[Path]:
+    """The QA files of a split's reading examples: the split's, and for train (with `extra`)
+    the reader's own questions where the folder has them."""
+    files = [split_file(data_dir, split)]
+    if extra and split == "train" and split_file(data_dir, READING_TRAIN).is_file():
+        files.append(split_file(data_dir, READING_TRAIN))
+    return files
+
+
+def cache_key(rag: RagPipeline, paths: Sequence[Path], share: float, seed: int) -> str:
+    """What a split's reading examples depend on: the split's files, the documents, the settings
     that shape a context, and the prompt (rendered around an empty context)."""
     config = rag.config
     parts = [
-        path.read_bytes().decode("utf-8"),
+        [path.read_bytes().decode("utf-8") for path in paths],
         corpus_hash(rag.resources.documents.files()),
         [config.top_k, config.retrieval, config.rag_context, config.evidence_sentences],
         [share, seed, EXTRA, config.embedder],
@@ -166,16 +179,17 @@ def cache_key(rag: RagPipeline, path: Path, share: float, seed: int) -> str:
 
 
 def reading_split(
-    rag: RagPipeline, data_dir: str | Path, split: str, share: float, seed: int
+    rag: RagPipeline, data_dir: str | Path, split: str, share: float, seed: int, extra: bool = True
 ) -> list[dict[str, Any]]:
     """A split's reading examples, from the cache in the data folder or built (and cached)."""
-    source = split_file(data_dir, split)
-    key = cache_key(rag, source, share, seed)
+    sources = split_files(data_dir, split, extra)
+    key = cache_key(rag, sources, share, seed)
     cached = rag.config.data_path / READING_DIR / f"{split}-{key}.jsonl"
     if cached.is_file():
         return read_jsonl(cached)
     started = time.perf_counter()
-    rows = build_split(rag, read_jsonl(source), share, seed, split)
+    items = [item for source in sources for item in read_jsonl(source)]
+    rows = build_split(rag, items, share, seed, split)
     write_jsonl(cached, rows)
     log.info(
         "%s: %d reading examples in %.1f s -> %s",
@@ -188,12 +202,13 @@ def reading_split(
 
 
 def reading_splits(
-    rag: RagPipeline, data_dir: str | Path, share: float, seed: int
+    rag: RagPipeline, data_dir: str | Path, share: float, seed: int, extra: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """Train, validation and test reading examples (and the unanswerable questions' where the
-    folder has them); raises ValueError when two splits share a question."""
+    folder has them); `extra`: the train split takes the reader's own questions too (where the
+    folder has them). Raises ValueError when two splits share a question."""
     names = [*SPLITS, *([UNANSWERABLE] if split_file(data_dir, UNANSWERABLE).is_file() else [])]
-    splits = {name: reading_split(rag, data_dir, name, share, seed) for name in names}
+    splits = {name: reading_split(rag, data_dir, name, share, seed, extra) for name in names}
     check_disjoint(splits)
     return splits
 
@@ -216,26 +231,33 @@ def no_answer_counts(splits: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     return counts
 
 
-def reading_data(config: Config, args: TrainArgs, tokenizer: Any) -> Splits:
-    """The encoded train and validation reading examples of a `--task read` run (`args.limit`
-    keeps the first N training examples); the sizes list every split's no-answer count."""
+def reading_rows(
+    config: Config, args: TrainArgs, tokenizer: Any
+) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """The encoded train and validation reading examples of a run (`args.limit` keeps the first
+    N training examples), and every split's size and no-answer count."""
     from pipelines.resources import Resources
 
     rag = RagPipeline(Resources(config))
-    splits = reading_splits(rag, args.data_dir, args.no_answer_share, args.seed)
+    splits = reading_splits(
+        rag, args.data_dir, args.no_answer_share, args.seed, bool(args.reading_extra)
+    )
     if args.limit:
         splits["train"] = splits["train"][: args.limit]
-    encoded = {
-        name: [
+    train, validation = (
+        [
             encode_messages(tokenizer, row["messages"], row["target"], args.max_length)
             for row in splits[name]
         ]
         for name in ("train", "validation")
-    }
-    cut = sum(len(row["input_ids"]) >= args.max_length for rows in encoded.values() for row in rows)
+    )
+    cut = sum(len(row["input_ids"]) >= args.max_length for row in [*train, *validation])
     if cut:
         log.warning("%d reading examples are longer than --max-length %d", cut, args.max_length)
-    sizes = no_answer_counts(splits)
-    return make_splits(
-        encoded["train"], encoded["validation"], tokenizer.pad_token_id, args.batch_size, sizes
-    )
+    return train, validation, no_answer_counts(splits)
+
+
+def reading_data(config: Config, args: TrainArgs, tokenizer: Any) -> Splits:
+    """The data of a `--task read` run."""
+    train, validation, sizes = reading_rows(config, args, tokenizer)
+    return make_splits(train, validation, tokenizer.pad_token_id, args.batch_size, sizes)

@@ -23,4 +23,6 @@ class TaskDefaults:
 TASKS = {
     "recall": TaskDefaults(max_length=96, epochs=4, max_steps=0),
     "read": TaskDefaults(max_length=512, epochs=1, max_steps=28),
+    # both = the recall run's pairs and steps and the read run's (training/mixed.py), one pass
+    "both": TaskDefaults(max_length=512, epochs=1, max_steps=0),
 }

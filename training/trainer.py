@@ -31,11 +31,14 @@ class TrainArgs:
     method: str = "lora"  # lora = a LoRA adapter; full = retrain every weight of the model
     # recall = answer the QA questions from memory (the LoRA column); read = answer from the RAG
     # column's context, or decline where it holds only distractors (the RAG + LoRA column's
-    # reader, training/reading.py)
+    # reader, training/reading.py); both = one adapter for both columns (training/mixed.py)
     task: str = "recall"
     # --task read: share of the questions whose context holds distractors only (target: the
     # not-found sentence)
     no_answer_share: float = 0.2
+    # --task read|both: 1 = the training split takes data/qa/train-reading.jsonl's questions too
+    # (answers the recall set lacks: terms, names, yes/no, open questions); 0 = train.jsonl only
+    reading_extra: int = 1
     # name of the folder the weights are saved in; empty = that of the default APP_ADAPTER
     # (lora; the reader's with --task read) or of APP_RETRAINED (full)
     name: str = ""

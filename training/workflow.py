@@ -9,18 +9,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from common.config import READER_ADAPTER, Config
+from common.config import BOTH_ADAPTER, READER_ADAPTER, Config
 from common.threads import on_all_cores
 from evaluation.batched import compare, trained_engine
 from serving.local_engine import LocalEngine
 from serving.model import load_model
 from training.card import base_model_id, write_card
+from training.mixed import both_data
 from training.progress import ProgressFile
 from training.qa import read_jsonl, split_file
 from training.reading import reading_data
 from training.trainer import TrainArgs, train
 
 log = logging.getLogger("train_lora")
+TASK_DATA = {"read": reading_data, "both": both_data}  # recall: the QA splits (the trainer's own)
 
 
 def run_command(args: TrainArgs, config: Config) -> Path:
@@ -41,13 +43,16 @@ def run_command(args: TrainArgs, config: Config) -> Path:
 def with_outputs(args: TrainArgs, config: Config) -> TrainArgs:
     """Fill in the method's output folder: the repo's adapters/ for LoRA (the default
     APP_ADAPTER, or the reader's folder for --task read); APP_RETRAINED (in the data folder: too
-    large to commit) for full retraining, with "-reader" after its name for --task read."""
-    reader = args.task == "read"
+    large to commit) for full retraining, with "-reader" after its name for --task read; for
+    --task both, BOTH_ADAPTER (or "-both" after the full model's name)."""
     if args.method == "full":
         full = config.retrained_path
-        target = full.with_name(f"{full.name}-reader") if reader else full
+        suffix = {"read": "-reader", "both": "-both"}.get(args.task, "")
+        target = full.with_name(f"{full.name}{suffix}")
+    elif args.task == "both":
+        target = Path(BOTH_ADAPTER)
     else:
-        target = Path(READER_ADAPTER if reader else Config.adapter)
+        target = Path(READER_ADAPTER if args.task == "read" else Config.adapter)
     return replace(
         args, name=args.name or target.name, output_root=args.output_root or str(target.parent)
     )
@@ -62,7 +67,7 @@ def run(args: TrainArgs, config: Config, progress: ProgressFile | None = None) -
 
     report(0, 0)
     model, tokenizer = load_model(config, dtype="float32")  # fp32 master weights
-    data = reading_data(config, args, tokenizer) if args.task == "read" else None
+    data = TASK_DATA[args.task](config, args, tokenizer) if args.task in TASK_DATA else None
     result = train(args, model, tokenizer, base_model_id(config), on_step=report, data=data)
     del model  # full retraining changed it in place; evaluation reloads both from disk
     if progress:
