@@ -4,6 +4,7 @@ app keeps it, RAG's quality from the latest evaluation, latency said to be under
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from common.config import Config
@@ -61,7 +62,9 @@ def test_the_full_retraining_numbers_come_from_its_run_record(tmp_path):
     assert "| training wall time | 585 s | 540 s |" in table
     assert "| trainable parameters | — | 134,515,008 |" in table  # absent from LoRA's record
     quality = _section(_text(config), "Quality on held-out questions")
-    assert "| answer contains the gold answer | 1% |" in quality and "| 24% |" in quality
+    # no evaluation yet: the training records' test scores, marked
+    assert "| answer contains the gold answer | 1%† | – | 23%† | – | 24%† |" in quality
+    assert "| training time | none | none | 10 min |" in quality and " | 9 min |" in quality
 
 
 def test_a_served_update_leads_back_to_the_full_training_record(tmp_path):
@@ -101,13 +104,39 @@ def test_rag_quality_comes_from_the_latest_evaluation(tmp_path):
     }
     (run / "summary.json").write_text(json.dumps(summary))
     quality = _section(_text(config), "Quality on held-out questions")
-    header, _, contains, f1 = quality.strip().split("\n\n")[1].splitlines()
-    assert header == "| | base | RAG | LoRA | full retraining |"
-    assert contains.startswith("| answer contains the gold answer | 1% | 25% | 23% |")
-    assert f1.startswith("| token F1 | 0.021 | 0.172 | 0.408 |")
-    assert "RAG from the latest evaluation (20261201-120000, 135 questions asked)" in quality
+    header, _, contains, f1 = quality.strip().split("\n\n")[1].splitlines()[:4]
+    assert header == "| | base | RAG | LoRA (recall) | RAG + reader | Retrained |"
+    assert contains.startswith("| answer contains the gold answer | 1%† | 25% | 23%† | – |")
+    assert f1.startswith("| token F1 | 0.021† | 0.172 | 0.408† |")
+    assert "the latest evaluation (20261201-120000, 135 questions asked)" in quality
     latency = _section(_text(config), "Retrieval latency and data quality")
     assert "21 ms median in the latest evaluation, one answer at a time" in latency
+
+
+def test_all_five_columns_come_from_one_evaluation_and_their_training_records(tmp_path):
+    config = replace(_config(tmp_path), reader_adapter=str(tmp_path / "reader"))
+    reader = {"method": "lora", "wall_s": 1260, "evaluation": {"forgetting_delta": -0.27}}
+    _record(tmp_path / "reader", reader, "adapter_config.json")
+    metrics = {"contains": 0.3, "f1": 0.4, "abstention_rate": 0.9, "false_abstention_rate": 0.1}
+    names = ("base", "rag", "lora", "rag_lora", "retrained")
+    pipelines = {
+        n: {**metrics, "contains": i / 10, "prompt_tokens": 300} for i, n in enumerate(names)
+    }
+    run = config.data_path / "eval-runs" / "20261207-050000"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(
+        json.dumps({"meta": {"questions": 135}, "pipelines": pipelines})
+    )
+    quality = _section(_text(config), "Quality on held-out questions")
+    assert "| answer contains the gold answer | 0% | 10% | 20% | 30% | 40% |" in quality
+    assert "| unanswerable questions declined | 90% | 90% | 90% | 90% | 90% |" in quality
+    assert "| answerable questions wrongly declined | 10% | 10% | 10% | 10% | 10% |" in quality
+    assert "| prompt tokens per answer (mean) | 300 | 300 | 300 | 300 | 300 |" in quality
+    assert "| training time | none | none | 10 min | 21 min | – |" in quality
+    assert (
+        "| forgetting (general set) | none (base weights) | none (base weights) | – | -0.27 | – |"
+        in quality
+    )
 
 
 def _turn(columns: list[str], retrieval_s: float) -> Turn:

@@ -23,11 +23,11 @@ from ui.cost_model import (
     usage_from_evaluation,
     usage_of,
 )
+from ui.quality_table import NOT_YET, pct, quality_table
 from ui.transcript import Turn
 
 Files = Callable[[], list[CorpusFile]]  # the current documents
 Served = Callable[[], Config]  # the config with the weights served now
-NOT_YET = "*not measured yet*"
 
 
 def build_explainer_tab(
@@ -64,8 +64,7 @@ def facts(
         "retrieval_load": max((len(t.answers) for t in searched), default=0),
         "latest_eval": latest.get("pipelines", {}),
         "eval_meta": {**latest.get("meta", {}), "run": eval_run},
-        "test": evaluation.get("test", {}),
-        "full_test": full_run.get("evaluation", {}).get("test", {}).get(full_run.get("method"), {}),
+        "runs": {"lora": run, "reader": read_run(config.reader_adapter), "full": full_run},
         "forgetting": evaluation.get("forgetting_delta"),
         "general": evaluation.get("general", {}),
         "adapter_mb": _size_mb(Path(config.adapter)),
@@ -142,8 +141,8 @@ def explainer(f: dict[str, Any]) -> str:
             f"questions; best epoch {_num(run.get('best_epoch'))} of "
             f"{_num(run.get('args', {}).get('epochs'))} (validation loss "
             f"{_num(run.get('best_val_loss'))}). General-knowledge questions answered: base "
-            f"{_pct(f['general'].get('base', {}).get('contains'))}, LoRA "
-            f"{_pct(f['general'].get('lora', {}).get('contains'))} — a forgetting delta of "
+            f"{pct(f['general'].get('base', {}).get('contains'))}, LoRA "
+            f"{pct(f['general'].get('lora', {}).get('contains'))} — a forgetting delta of "
             f"**{_num(f['forgetting'], '{:+.2f}')}**.",
             "### Retrieval latency and data quality\nRAG adds a search to every question "
             f"({_latency(f)}) and is only as good as what it finds: {_eval_line(f['latest_eval'])}",
@@ -151,7 +150,9 @@ def explainer(f: dict[str, Any]) -> str:
             f"({_num(f['index_mb'], '{:.1f} MB on disk')}) that must be kept in step with the "
             "documents; fine-tuning needs a training pipeline, question/answer data and an "
             f"adapter to ship ({_num(f['adapter_mb'], '{:.1f} MB')}) and retrain.",
-            f"### Quality on held-out questions\n{_quality(f)}",
+            "### Quality on held-out questions\nThe same test questions (paraphrases of trained "
+            "facts, and questions no document answers) asked of every column.\n\n"
+            + quality_table(f["latest_eval"], f["eval_meta"], f["runs"]),
         ]
     )
 
@@ -176,37 +177,6 @@ def _latency(f: dict[str, Any]) -> str:
     return "; ".join(parts) or NOT_YET
 
 
-def _quality(f: dict[str, Any]) -> str:
-    """Base, RAG, LoRA and full retraining side by side on the held-out test questions: the
-    trained columns from their run records, RAG from the latest evaluation."""
-    rag, meta = f["latest_eval"].get("rag", {}), f["eval_meta"]
-    columns = {
-        "base": f["test"].get("base", {}),
-        "RAG": rag,
-        "LoRA": f["test"].get("lora", {}),
-        "full retraining": f["full_test"],
-    }
-    rows = [
-        "| | " + " | ".join(columns) + " |",
-        "|---|" + "---|" * len(columns),
-        "| answer contains the gold answer | "
-        + " | ".join(_pct(c.get("contains")) for c in columns.values())
-        + " |",
-        "| token F1 | " + " | ".join(_num(c.get("f1"), "{:.3f}") for c in columns.values()) + " |",
-    ]
-    asked = meta.get("questions", "?")
-    where = (
-        f"RAG from the latest evaluation ({meta['run']}, {asked} questions asked)"
-        if rag.get("contains") is not None
-        else "RAG: run an evaluation (Evaluate tab) to measure it"
-    )
-    return (
-        "Test paraphrases of trained facts, questions no training saw.\n\n"
-        + "\n".join(rows)
-        + f"\n\nBase, LoRA and full retraining from their training run records; {where}."
-    )
-
-
 def _freshness(stale: Any, total: int) -> str:
     if not stale.trained_at:
         return "the adapter has no training record."
@@ -224,8 +194,8 @@ def _eval_line(summary: dict[str, Any]) -> str:
         return "run an evaluation (Evaluate tab) to measure retrieval recall."
     return (
         f"the latest evaluation found the right document in the top passages for "
-        f"{_pct(rag['recall_at_k'])} of questions, and the passages held the answer for "
-        f"{_pct(rag.get('passages_hold_answer'))}."
+        f"{pct(rag['recall_at_k'])} of questions, and the passages held the answer for "
+        f"{pct(rag.get('passages_hold_answer'))}."
     )
 
 
@@ -237,7 +207,3 @@ def _size_mb(path: Path) -> float | None:
 
 def _num(value: Any, fmt: str = "{}") -> str:
     return NOT_YET if value is None else fmt.format(value)
-
-
-def _pct(value: float | None) -> str:
-    return NOT_YET if value is None else f"{value:.0%}"
