@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import gradio as gr
 
+from arena.store import VoteStore
 from common.config import Config
 from common.errors import ConfigError, PipelineError
 from pipelines.core import Pipeline
@@ -22,7 +23,6 @@ from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 from ui.explainer_tab import build_explainer_tab
 from ui.notes import column_notes
 from ui.refusals import Blocks
-from ui.votes import VoteStore
 from ui.votes_panel import build_votes, leaderboard
 from ui.web import launch_options
 

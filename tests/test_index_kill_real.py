@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from arena.store import VoteStore
 from common.config import REPO_ROOT, Config
 from documents.chroma import collection
 from documents.store import Documents
 from pipelines.resources import Resources
-from ui.votes import VoteStore
 
 pytestmark = pytest.mark.model
 

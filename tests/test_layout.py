@@ -17,7 +17,7 @@ import pytest
 from common.config import REPO_ROOT
 
 PACKAGES = ["common", "serving", "documents", "pipelines", "evaluation", "training"]
-PACKAGES += ["benchmarks", "deploy", "ui", "scripts"]
+PACKAGES += ["benchmarks", "arena", "deploy", "ui", "scripts"]
 OURS = {*PACKAGES, "tests", "app"}
 
 

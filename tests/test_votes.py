@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.votes import ALL_BAD, TIE, Standing, VoteStore
+from arena.store import ALL_BAD, TIE, Standing, VoteStore
 
 THREE = ["base", "rag", "lora"]
 FOUR = ["base", "rag", "lora", "rag_lora"]
@@ -118,7 +118,7 @@ def test_corrupt_file_is_moved_aside_and_a_fresh_store_started(tmp_path: Path, c
     path = tmp_path / "votes.db"
     garbage = b"this is not an SQLite database\n" * 200
     path.write_bytes(garbage)
-    with caplog.at_level(logging.WARNING, logger="ui.votes"):
+    with caplog.at_level(logging.WARNING, logger="arena.store"):
         store = VoteStore(path)
     moved = list(tmp_path.glob("votes.db.corrupt-*"))
     assert len(moved) == 1

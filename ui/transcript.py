@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from arena.store import ALL_BAD, TIE
 from common.files import replace_atomically
 from pipelines.core import Answer, Source
 from ui.render import answer_text, decode_speed, format_cost
-from ui.votes import ALL_BAD, TIE
 
 CSV_FIELDS = (
     "turn", "asked_at", "question", "column", "title", "answer", "cut_at_tokens", "prompt_tokens",

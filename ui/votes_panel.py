@@ -9,6 +9,7 @@ from typing import Any
 
 import gradio as gr
 
+from arena.store import ALL_BAD, TIE, VoteStore
 from common.config import Config
 from common.files import within
 from pipelines.core import Pipeline
@@ -16,7 +17,6 @@ from ui.chat_tab import ChatParts
 from ui.jobs import new_session_id
 from ui.render import plural
 from ui.transcript import Turn, write_exports
-from ui.votes import ALL_BAD, TIE, VoteStore
 
 BOARD_HEADERS = ["Column", "Best answer", "Shown", "Win rate"]
 EXPORTS = "exports"  # under the data folder: one folder per browser session
