@@ -16,24 +16,29 @@ from arena.store import VoteStore
 from common.config import Config
 from common.errors import ConfigError, PipelineError
 from pipelines.core import Pipeline
+from ui.arena_tab import build_arena
 from ui.chat_tab import Notes, build_chat
 from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
 from ui.explainer_tab import build_explainer_tab
+from ui.feedback import build_feedback
+from ui.leaderboard import Leaderboard
 from ui.notes import column_notes
 from ui.refusals import Blocks
-from ui.votes_panel import build_votes, leaderboard
+from ui.votes_panel import build_votes
 from ui.web import launch_options
 
 log = logging.getLogger("app")
+VOTES_DB = "votes.sqlite"  # the arena's store, in the data folder
 
 INTRO = """# RAG vs fine-tuning
 The same small language model answers every question three ways: **as it is**, with **retrieved
 passages** from the document corpus (RAG), and with a **LoRA adapter** fine-tuned on questions about
 that corpus. Compare the answers, their sources, latency and token cost. Two more columns can be
 switched on: RAG with a **reader** adapter fine-tuned to read the passages, and the model
-**retrained** in full (every weight) on the same data."""
+**retrained** in full (every weight) on the same data. The **Arena** tab asks the same columns
+blind (Answer A, B, C) and ranks them by the votes cast before the names were shown."""
 CSS = """.answer-stats { font-size: 0.85em; min-height: 4.5em; }
 .column-note { font-size: 0.8em; color: var(--body-text-color-subdued); }"""
 
@@ -44,31 +49,45 @@ def build_app(
     make_pipelines: MakePipelines | None = None,
     library: Library | None = None,
     notes: Notes | None = None,
+    votes: VoteStore | None = None,
 ) -> gr.Blocks:
     """The whole UI for `pipelines` (one column each). Building it loads nothing.
     `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab;
     `library` (the app's documents and index) adds the Documents tab; `notes()` gives each
-    column a line on what it knows (the index, the adapter's training snapshot)."""
+    column a line on what it knows (the index, the adapter's training snapshot); `votes`, the
+    arena's store (by default the data folder's)."""
     from documents.store import Documents
 
     documents = library.documents if library else Documents(config)
-    votes = VoteStore(config.data_path / "votes.sqlite")
+    votes = votes if votes is not None else VoteStore(config.data_path / VOTES_DB)
     titles = {p.name: p.title for p in pipelines}
+    ratings = Leaderboard(votes, titles)
     with Blocks(title="RAG vs fine-tuning", analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
-        with gr.Tab("Chat"):
-            parts = build_chat(pipelines, config, documents.locate, notes)
-            board, totals = build_votes(parts, pipelines, config, votes)
-        if library is not None:
-            build_documents_tab(
-                library, config, demo, (parts.notes, parts.note_lines) if parts.notes else None
+        with gr.Tabs(selected="arena" if config.blind_on else "chat"):
+            with gr.Tab("Chat", id="chat"):
+                parts = build_chat(pipelines, config, documents.locate, notes)
+                board = build_votes(parts, pipelines, config, votes, ratings)
+                build_feedback(parts, pipelines, votes)
+            with gr.Tab("Arena (blind)", id="arena") as arena_tab:
+                arena = build_arena(
+                    pipelines, config, votes, parts.session, documents.locate, ratings.html
+                )
+            if library is not None:
+                build_documents_tab(
+                    library, config, demo, (parts.notes, parts.note_lines) if parts.notes else None
+                )
+            build_cost_tab(parts.turns, pipelines, config)
+            build_explainer_tab(
+                parts.turns, config, documents.files, (lambda: library.config) if library else None
             )
-        build_cost_tab(parts.turns, pipelines, config)
-        build_explainer_tab(
-            parts.turns, config, documents.files, (lambda: library.config) if library else None
+            build_evaluate_tab(make_pipelines or _only(pipelines), config)
+        demo.load(lambda: [ratings.html()] * 2, None, [board, arena.board])
+        # a vote in one tab changes the other tab's leaderboard too
+        arena.voted.then(
+            ratings.html, None, board, api_visibility="private", trigger_mode="always_last"
         )
-        build_evaluate_tab(make_pipelines or _only(pipelines), config)
-        demo.load(lambda: leaderboard(votes, titles), None, [board, totals])
+        arena_tab.select(ratings.html, None, arena.board, api_visibility="private")
         if parts.notes is not None:
             demo.load(parts.notes, None, parts.note_lines)
     return demo
@@ -101,8 +120,14 @@ def main() -> None:
         chosen = resources.with_corpus(folder) if folder else resources
         return build_pipelines(chosen, default_names())  # the Evaluate tab: default columns
 
+    votes = VoteStore(config.data_path / VOTES_DB)  # one store: the votes and the shared pages
     demo = build_app(
-        build_pipelines(resources), config, make_pipelines, resources, column_notes(resources)
+        build_pipelines(resources),
+        config,
+        make_pipelines,
+        resources,
+        column_notes(resources),
+        votes=votes,
     )
     if config.training == "on" and config.public:
         log.warning(
@@ -115,7 +140,7 @@ def main() -> None:
         server_port=config.port,
         css=CSS,
         theme=gr.themes.Soft(),
-        **launch_options(config, resources.documents.locate),
+        **launch_options(config, resources.documents.locate, votes),
     )
 
 

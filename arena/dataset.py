@@ -5,7 +5,8 @@ One record per (session, turn) that has a saved question, a vote or feedback, or
 then turn. A vote cast without a turn (files from before the arena) is a record of its own, with
 turn "" and no answers. Schema "rag-vs-ft/arena-1":
 
-    {"schema": "rag-vs-ft/arena-1", "session": str, "turn": str, "question": str,
+    {"schema": "rag-vs-ft/arena-1", "session": str (a hash of the browser session's id),
+     "turn": str, "question": str,
      "asked_at": str | null,
      "answers": {column: {...the record the UI saved: text, sources, numbers, settings...}},
      "vote": {"choice": column | "tie" | "all bad", "blind": bool,
@@ -23,6 +24,7 @@ Run: `export_jsonl(VoteStore(path), Path("arena.jsonl"))`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -92,6 +94,12 @@ def export_jsonl(store: VoteStore, path: Path) -> int:
     return len(every)
 
 
+def pseudonym(session: str) -> str:
+    """A session's id as the dataset shows it: a one-way hash. The id itself names the
+    session's export folder, which the app serves: an export must not hand it to others."""
+    return hashlib.sha256(session.encode("utf-8")).hexdigest()[:16] if session else ""
+
+
 def _record(
     session: str,
     turn: str,
@@ -102,7 +110,7 @@ def _record(
     """A record with no vote, feedback or pairs yet."""
     return {
         "schema": SCHEMA,
-        "session": session,
+        "session": pseudonym(session),
         "turn": turn,
         "question": question,
         "asked_at": asked_at,

@@ -101,6 +101,9 @@ class Config:
     # "auto": on, unless the app listens beyond this machine without a login (APP_AUTH);
     # "off": the app shows the retraining command instead of running it
     training: str = "auto"
+    # The Arena tab's blind votes: "on" opens the app on it, "off" on the Chat tab; "auto": on
+    # where the app listens beyond this machine without a login (a shared demo's visitors)
+    blind: str = "auto"
     # Folders besides the app's own documents that the Evaluate tab may evaluate against,
     # separated by commas; empty = only the app's own documents (the command line takes any).
     eval_dirs: str = ""
@@ -161,6 +164,11 @@ class Config:
     def training_on(self) -> bool:
         """Whether the app may run training (APP_TRAINING, with "auto" resolved)."""
         return self.training == "on" or (self.training == "auto" and not self.public)
+
+    @property
+    def blind_on(self) -> bool:
+        """Whether the app opens on the blind Arena tab (APP_BLIND, with "auto" resolved)."""
+        return self.blind == "on" or (self.blind == "auto" and self.public)
 
     @property
     def eval_folders(self) -> dict[str, Path]:

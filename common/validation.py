@@ -136,6 +136,10 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda c: c.training in ("auto", "on", "off"),
         "auto (on, unless the app listens beyond this machine without APP_AUTH), on or off",
     ),
+    "blind": (
+        lambda c: c.blind in ("auto", "on", "off"),
+        "auto (on where the app listens beyond this machine without APP_AUTH), on or off",
+    ),
     "eval_dirs": (
         lambda c: all(Path(item).expanduser().is_dir() for item in items(c.eval_dirs)),
         "empty, or existing folders separated by commas",

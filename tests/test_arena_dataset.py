@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.dataset import SCHEMA, export_jsonl, preference_pairs, records
+from arena.dataset import SCHEMA, export_jsonl, preference_pairs, pseudonym, records
 from arena.store import ALL_BAD, TIE, VoteStore
 
 THREE = ["base", "rag", "lora"]
@@ -22,7 +22,12 @@ def store(tmp_path: Path):
 
 
 def by_turn(store: VoteStore) -> dict[tuple[str, str], dict]:
-    return {(r["session"], r["turn"]): r for r in records(store)}
+    return {(_session(r), r["turn"]): r for r in records(store)}
+
+
+def _session(record: dict) -> str:
+    """The test's own session name behind a record's pseudonym."""
+    return {pseudonym(s): s for s in ("s1", "s2", "")}[record["session"]]
 
 
 def test_a_record_holds_answers_vote_feedback_and_pairs(store: VoteStore):
@@ -38,7 +43,7 @@ def test_a_record_holds_answers_vote_feedback_and_pairs(store: VoteStore):
     assert vote == {"choice": "rag", "blind": True, "shown": ["lora", "rag", "base"]}
     assert record == {
         "schema": SCHEMA,
-        "session": "s1",
+        "session": pseudonym("s1"),
         "turn": "t1",
         "question": "What powers the pump?",
         "asked_at": "2025-01-31T09:30:00",
@@ -141,7 +146,8 @@ def test_export_writes_one_json_line_per_question(store: VoteStore, tmp_path: Pa
     text = out.read_text(encoding="utf-8")
     assert "🚰" in text  # UTF-8, not \\u escapes
     lines = [json.loads(line) for line in text.splitlines()]
-    assert [(r["session"], r["turn"]) for r in lines] == [("s1", "t1"), ("s1", "t2"), ("s2", "t1")]
+    keys = [(_session(r), r["turn"]) for r in lines]
+    assert sorted(keys) == [("s1", "t1"), ("s1", "t2"), ("s2", "t1")]
     assert all(r["schema"] == SCHEMA for r in lines)
     assert lines[0]["feedback"] == {"rag": {"rating": 1, "comment": "gut"}}
     assert not list(out.parent.glob("*.partial"))
@@ -152,3 +158,14 @@ def test_an_empty_store_exports_an_empty_file(store: VoteStore, tmp_path: Path):
     out.write_text("stale\n")
     assert export_jsonl(store, out) == 0
     assert out.read_text() == ""
+
+
+def test_the_export_never_holds_a_session_id(store: VoteStore, tmp_path):
+    """A session's id names its export folder, which the app serves: the dataset hides it."""
+    secret = "9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f60"
+    store.save_turn(secret, "t1", "q", "2025-01-31T09:30:00", ANSWERS)
+    store.record("q", "rag", ["lora", "rag"], secret, turn="t1")
+    store.add_feedback(secret, "t1", "rag", 1)
+    export_jsonl(store, tmp_path / "arena.jsonl")
+    text = (tmp_path / "arena.jsonl").read_text(encoding="utf-8")
+    assert secret not in text and pseudonym(secret) in text

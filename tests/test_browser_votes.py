@@ -1,4 +1,5 @@
-"""Playwright: vote for the best answer, see the leaderboard, download the conversation."""
+"""Playwright: vote for the best answer to any question, see the leaderboard, download the
+conversation, share one comparison by a link."""
 
 from __future__ import annotations
 
@@ -25,28 +26,25 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
         page.get_by_text("Pick an answer (or Tie / All bad) first.").first.wait_for(timeout=5000)
         page.locator("#vote-choice").get_by_label("RAG (retrieval)").check()
         page.click("#vote")
-        page.get_by_text("vote recorded: RAG (retrieval)").wait_for(timeout=5000)
+        page.get_by_text("vote on question 1 recorded: RAG (retrieval)").wait_for(timeout=5000)
         page.get_by_text("Leaderboard: votes of every visitor").click()
-        page.get_by_text("1 vote · ties 0 · all bad 0").wait_for(timeout=5000)
+        page.get_by_text("All votes, names seen or not (1 vote)").wait_for(timeout=10_000)
         page.locator("#vote-choice").get_by_label("Base model").check()
-        page.click("#vote")  # one vote per question: the choice goes back to the one counted
-        page.get_by_text("You already voted on this question").first.wait_for(timeout=5000)
-        rag = page.locator("#vote-choice").get_by_label("RAG (retrieval)")
-        page.wait_for_function(
-            "() => document.querySelector('#vote-choice input[value=rag]')?.checked", timeout=5000
-        )
-        assert (
-            rag.is_checked()
-            and not page.locator("#vote-choice").get_by_label("Base model").is_checked()
-        )
+        page.click("#vote")  # one vote per question: a second one replaces the first
+        changed = "Vote on question 1 changed: Base model (was: RAG (retrieval))."
+        page.get_by_text(changed).wait_for(timeout=5000)
+        page.get_by_text("All votes, names seen or not (1 vote)").wait_for(timeout=10_000)
 
         ask_all(page, "And the fees?", timeout_s=30)
         page.locator("#vote-choice").get_by_label("Tie").check()
         page.click("#vote")
-        page.get_by_text("vote recorded: Tie").wait_for(timeout=5000)
-        page.get_by_text("2 votes · ties 1 · all bad 0").wait_for(timeout=5000)
+        page.get_by_text("vote on question 2 recorded: Tie").wait_for(timeout=5000)
+        page.get_by_text("All votes, names seen or not (2 votes)").wait_for(timeout=10_000)
         board = page.inner_text("#leaderboard")
-        assert "RAG (retrieval)" in board and "50%" in board  # 1 win of 2 questions shown
+        assert "Blind votes (0 votes)" in board  # named votes are not blind
+        assert "Ties 1 · all bad 0." in board
+        ranked = board.split("(2 votes)")[1]
+        assert ranked.index("Base model") < ranked.index("LoRA fine-tuned")  # 1 win, 1 tie
 
         page.click("#export")
         links = page.locator("#export-files a")
@@ -59,7 +57,7 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
             files[download.value.suggested_filename] = path.read_text(encoding="utf-8-sig")
         assert set(files) == {"conversation.csv", "conversation.json", "conversation.html"}
         turns = json.loads(files["conversation.json"])["turns"]
-        assert [t["vote"] for t in turns] == ["rag", "tie"]
+        assert [t["vote"] for t in turns] == ["base", "tie"]
         assert turns[1]["answers"]["lora"]["text"] == "LoRA says 60 days. (turn 2)"
         rows = list(csv.DictReader(io.StringIO(files["conversation.csv"])))
         assert len(rows) == 6 and {r["column"] for r in rows} == {"base", "rag", "lora"}
@@ -70,7 +68,65 @@ def test_vote_then_leaderboard_then_export(page, fake_pipelines, fake_config):
     with served(build_app(fake_pipelines, fake_config)) as url:
         page.goto(url)
         page.get_by_text("Leaderboard: votes of every visitor").click()
-        page.get_by_text("2 votes · ties 1 · all bad 0").wait_for(timeout=5000)
+        page.get_by_text("All votes, names seen or not (2 votes)").wait_for(timeout=10_000)
+
+
+def test_vote_on_an_earlier_question_and_share_it(browser, page, fake_pipelines, fake_config):
+    from app import VOTES_DB, build_app
+    from arena.store import VoteStore
+    from ui.web import launch_options
+
+    store = VoteStore(fake_config.data_path / VOTES_DB)
+    demo = build_app(fake_pipelines, fake_config, votes=store)
+    with served(demo, **launch_options(fake_config, lambda _: None, store)) as url:
+        page.goto(url)
+        ask_all(page, "What is the notice period?", timeout_s=30)
+        ask_all(page, "And the fees?", timeout_s=30)
+        page.locator("#vote-choice").get_by_label("Tie").check()  # the latest, picked already
+        page.click("#vote")
+        page.get_by_text("vote on question 2 recorded: Tie").wait_for(timeout=5000)
+        _pick_question(page, "1. What is the notice period?")
+        page.wait_for_function(  # question 1 has no vote yet: nothing checked
+            "() => !document.querySelector('#vote-choice input[value=tie]')?.checked",
+            timeout=5000,
+        )
+        page.locator("#vote-choice").get_by_label("RAG (retrieval)").check()
+        page.click("#vote")
+        page.get_by_text("vote on question 1 recorded: RAG (retrieval)").wait_for(timeout=5000)
+        votes = {vote.question: vote.choice for vote in store.votes()}
+        assert votes == {"What is the notice period?": "rag", "And the fees?": "tie"}
+        _pick_question(page, "2. And the fees?")  # its own vote comes back
+        page.wait_for_function(
+            "() => document.querySelector('#vote-choice input[value=tie]')?.checked",
+            timeout=5000,
+        )
+
+        _pick_question(page, "1. What is the notice period?")
+        page.click("#share")
+        link = page.locator("#vote-status a")
+        link.wait_for(timeout=5000)
+        href = link.get_attribute("href")
+        assert href.startswith(f"{url}share/"), href
+        other = browser.new_context()  # another visitor: no session, no cookies
+        try:
+            shared = other.new_page()
+            shared.goto(href)
+            text = shared.inner_text("body")
+            shared.get_by_text("Sources (1)").first.click()  # the passages fold open
+            opened = shared.inner_text("body")
+        finally:
+            other.close()
+    store.close()
+    assert "What is the notice period?" in text and "And the fees?" not in text
+    for answer in ("Base says 120 days.", "RAG says 60 days.", "LoRA says 60 days."):
+        assert f"{answer} (turn 1)" in text
+    assert "Base model" in text and "LoRA fine-tuned" in text and "legal/terms.md" in opened
+    assert "Vote: RAG (retrieval)" in text
+
+
+def _pick_question(page, label: str) -> None:
+    page.locator("#vote-question input").click()
+    page.get_by_role("option", name=label).click()
 
 
 def test_cost_tab_prices_the_conversations_measured_tokens(page, fake_pipelines, fake_config):

@@ -47,6 +47,7 @@ class ChatParts:
     clear: gr.Button
     notes: Callable[[], list[str]] | None  # the column notes, for the app to fill on page load
     note_lines: list[gr.Markdown]
+    boxes: dict[str, gr.Column]  # column name -> its box on the page (feedback goes under it)
 
 
 def build_chat(
@@ -125,7 +126,9 @@ def build_chat(
         for event in answered:
             event.then(refresh, None, lines)
     session = gr.State(None)
-    return ChatParts(turns, session, answered, toggles, optional, clear, refresh, lines)
+    return ChatParts(
+        turns, session, answered, toggles, optional, clear, refresh, lines, columns.boxes
+    )
 
 
 def _examples() -> list[gr.Button]:
@@ -159,14 +162,24 @@ def _retrieval_settings(config: Config) -> list[Any]:
     return [top_k, context, hybrid]
 
 
+def _retrieval(values: Sequence[Any]) -> dict[str, Any] | None:
+    """This session's retrieval settings (the three controls' values), as `tuned` takes them."""
+    if len(values) != 3:
+        return None
+    top_k, context, hybrid = values
+    return {
+        "top_k": int(top_k),
+        "rag_context": str(context),
+        "retrieval": "hybrid" if hybrid else "dense",
+    }
+
+
 def _tuned(pipeline: Pipeline, values: Sequence[Any]) -> Pipeline:
     """A RAG column with this session's retrieval settings (any other column as it is)."""
-    if not isinstance(pipeline, RagPipeline) or len(values) != 3:
+    chosen = _retrieval(values)
+    if not isinstance(pipeline, RagPipeline) or chosen is None:
         return pipeline
-    top_k, context, hybrid = values
-    return pipeline.tuned(
-        top_k=int(top_k), rag_context=str(context), retrieval="hybrid" if hybrid else "dense"
-    )
+    return pipeline.tuned(**chosen)
 
 
 def _refresher(
@@ -239,10 +252,23 @@ def _answerer(
             yield ["", *chat, *stat, *src, turns, chat, _summary(pipelines, active, final, failed)]
         # in the columns' order, as shown (the answers finished in any order)
         ordered = {p.name: final[p.name] for p in pipelines if p.name in final}
-        turn = Turn(question=text, asked_at=asked_at, answers=ordered)
+        used = _settings(config, settings) if any(isinstance(p, RagPipeline) for p in asked) else {}
+        turn = Turn(text, asked_at, ordered, settings={**_model(config), **used})
         yield ["", *chat, *stat, *src, [*turns, turn], chat, gr.update()]
 
     return answer_all
+
+
+def _model(config: Config) -> dict[str, str]:
+    """The model and adapters the columns answer with, as the records of a question keep them."""
+    names = {"model": config.model, "adapter": config.adapter, "reader": config.reader_adapter}
+    return {key: Path(value).name for key, value in names.items()}
+
+
+def _settings(config: Config, values: Sequence[Any]) -> dict[str, Any]:
+    """The retrieval settings the RAG columns used for a question (the session's)."""
+    names = ("top_k", "rag_context", "retrieval")
+    return _retrieval(values) or {name: getattr(config, name) for name in names}
 
 
 def _summary(

@@ -6,10 +6,12 @@ import csv
 import html
 import io
 import json
+import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from arena.store import ALL_BAD, TIE
 from common.files import replace_atomically
@@ -31,6 +33,11 @@ class Turn:
     asked_at: str  # UTC ISO time
     answers: dict[str, Answer]  # column name -> final Answer
     vote: str | None = None  # a column name, "tie", "all bad" or None
+    # what produced the answers (model, adapters, this session's retrieval settings)
+    settings: dict[str, object] = field(default_factory=dict)
+    # the question's id in the arena's records (votes, feedback, shared links): made by the
+    # server, never taken from the browser
+    key: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 def to_json(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> str:
@@ -44,7 +51,7 @@ def to_json(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> 
                 "asked_at": turn.asked_at,
                 "vote": turn.vote,
                 "answers": {
-                    name: _answer_record(name, answer, titles)
+                    name: answer_record(name, answer, titles)
                     for name, answer in turn.answers.items()
                 },
             }
@@ -61,7 +68,7 @@ def to_csv(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> s
     writer.writeheader()
     for number, turn in enumerate(turns, start=1):
         for name, answer in turn.answers.items():
-            record = _answer_record(name, answer, titles)
+            record = answer_record(name, answer, titles)
             record.update(
                 turn=number,
                 asked_at=turn.asked_at,
@@ -80,15 +87,19 @@ def to_html(turns: Sequence[Turn], titles: Mapping[str, str], currency: str) -> 
     """A standalone page (inline CSS, no scripts, no links out): one section per question."""
     if turns:
         body = "\n".join(
-            _turn_html(number, turn, titles, currency) for number, turn in enumerate(turns, start=1)
+            turn_html(number, turn, titles, currency) for number, turn in enumerate(turns, start=1)
         )
     else:
         body = '<p class="empty">No questions yet.</p>'
+    return page_html(
+        "Conversation: RAG vs fine-tuning", f"Exported {_now()} · costs in {currency}", body
+    )
+
+
+def page_html(heading: str, meta: str, body: str) -> str:
+    """A standalone page (inline CSS, no scripts, no links out) around `body`, already HTML."""
     return _PAGE.format(
-        style=_STYLE,
-        exported_at=html.escape(_now()),
-        currency=html.escape(currency),
-        body=body,
+        style=_STYLE, heading=html.escape(heading), meta=html.escape(meta), body=body
     )
 
 
@@ -125,7 +136,7 @@ def _source_label(source: Source) -> str:
     return f"[{source.rank}] {source.document}{section}{score}"
 
 
-def _answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict[str, object]:
+def answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict[str, object]:
     """The fields JSON and CSV share for one answer, in export order."""
     return {
         "title": titles.get(name, name),
@@ -151,11 +162,50 @@ def _answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict
     }
 
 
+def saved_answers(turn: Turn, titles: Mapping[str, str]) -> dict[str, dict[str, object]]:
+    """A question's answers as the arena keeps them: the export fields and the settings."""
+    return {
+        name: {**answer_record(name, answer, titles), "settings": turn.settings}
+        for name, answer in turn.answers.items()
+    }
+
+
+def turn_from_record(record: Mapping[str, Any]) -> tuple[Turn, dict[str, str]]:
+    """A stored question (question, asked_at, answers as answer_record writes them, settings,
+    vote) back as a Turn, with the titles its columns had."""
+    stored: Mapping[str, Mapping[str, Any]] = record["answers"]
+    answers = {name: _answer_from(name, fields) for name, fields in stored.items()}
+    settings = dict(record.get("settings") or {})
+    turn = Turn(record["question"], record["asked_at"] or "", answers, record.get("vote"), settings)
+    return turn, {name: fields["title"] for name, fields in stored.items()}
+
+
+def _answer_from(name: str, fields: Mapping[str, Any]) -> Answer:
+    """The inverse of answer_record. The record keeps the decode speed, not when the last token
+    came: that time is worked back from it so that the page shows the speed measured."""
+    first, speed = fields["first_token_s"], fields["tokens_per_s"]
+    tokens = fields["completion_tokens"]
+    return Answer(
+        pipeline=name,
+        text=fields["text"],
+        sources=tuple(Source(**source) for source in fields["sources"]),  # its own field names
+        prompt_tokens=fields["prompt_tokens"],
+        completion_tokens=tokens,
+        total_s=fields["total_s"],
+        first_token_s=first,
+        last_token_s=first + (tokens - 1) / speed if first is not None and speed else None,
+        retrieval_s=fields["retrieval_s"],
+        cost=fields["cost"],
+        done=True,
+        cut_at=fields["cut_at_tokens"],
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _turn_html(number: int, turn: Turn, titles: Mapping[str, str], currency: str) -> str:
+def turn_html(number: int, turn: Turn, titles: Mapping[str, str], currency: str) -> str:
     answers = "\n".join(
         _answer_html(titles.get(name, name), answer, currency)
         for name, answer in turn.answers.items()
@@ -235,12 +285,12 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Conversation: RAG vs fine-tuning</title>
+<title>{heading}</title>
 <style>{style}</style>
 </head>
 <body>
-<h1>Conversation: RAG vs fine-tuning</h1>
-<p class="meta">Exported {exported_at} · costs in {currency}</p>
+<h1>{heading}</h1>
+<p class="meta">{meta}</p>
 {body}
 </body>
 </html>

@@ -1,6 +1,7 @@
-"""What the web server adds to Gradio's: links to the documents by their own path, and with
-APP_AUTH a gate that keeps everything but the login page closed until login, with a back-off
-after failed logins. `launch_options` gives `demo.launch` all of it, for the app and the tests.
+"""What the web server adds to Gradio's: links to the documents by their own path, the pages of
+shared comparisons, and with APP_AUTH a gate that keeps everything but the login page closed
+until login, with a back-off after failed logins. `launch_options` gives `demo.launch` all of
+it, for the app and the tests.
 
 Gradio protects most of its routes behind the login, but not all (`/gradio_api/cancel`,
 `/reset`, `/runs`, FastAPI's `/openapi.json`), and its login page embeds the whole API
@@ -25,10 +26,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from arena.store import VoteStore
 from common.config import Config
 from common.validation import auth_pairs
 from evaluation.outputs import RUNS
 from ui.render import DOCUMENTS_ROUTE
+from ui.share_page import SHARE_ROUTE, share_endpoint
 from ui.votes_panel import EXPORTS
 
 log = logging.getLogger(__name__)
@@ -48,9 +51,18 @@ _NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpo
 _NO_API_INFO += b"</script>"
 
 
-def launch_options(config: Config, locate: Locate) -> dict[str, Any]:
-    """Everything `demo.launch` needs besides host and port."""
+def launch_options(
+    config: Config, locate: Locate, store: VoteStore | None = None
+) -> dict[str, Any]:
+    """Everything `demo.launch` needs besides host and port; with the app's vote `store`, the
+    shared comparisons' pages too (behind the login like every other route)."""
     middleware = [Middleware(LoginGate)] if config.auth else []
+    routes = [Route(DOCUMENTS_ROUTE + "{path:path}", _document_route(locate))]
+    if store is not None:
+        # `path`: any id, even one with slashes, gets the share page's own 404
+        routes.append(
+            Route(SHARE_ROUTE + "{share_id:path}", share_endpoint(store), methods=["GET"])
+        )
     return {
         # Files the page offers for download: exports and evaluation results. Not the data
         # folder itself (votes, index, models); documents go through the documents route.
@@ -59,7 +71,7 @@ def launch_options(config: Config, locate: Locate) -> dict[str, Any]:
         "auth": auth_pairs(config.auth) or None,  # APP_AUTH: a login page before everything
         "show_error": False,  # a handler's exception shows "Error"; its traceback goes to the log
         "app_kwargs": {
-            "routes": [Route(DOCUMENTS_ROUTE + "{path:path}", _document_route(locate))],
+            "routes": routes,
             "middleware": middleware,
         },
     }
