@@ -107,10 +107,15 @@ def test_vote_on_an_earlier_question_and_share_it(browser, page, fake_pipelines,
         link.wait_for(timeout=5000)
         href = link.get_attribute("href")
         assert href.startswith(f"{url}share/"), href
-        other = browser.new_context()  # another visitor: no session, no cookies
+    store.close()
+    # The app restarts (a new store on the same file); another visitor opens the link.
+    store = VoteStore(fake_config.data_path / VOTES_DB)
+    demo = build_app(fake_pipelines, fake_config, votes=store)
+    with served(demo, **launch_options(fake_config, lambda _: None, store)) as url:
+        other = browser.new_context()  # no session, no cookies
         try:
             shared = other.new_page()
-            shared.goto(href)
+            shared.goto(url + href.split("/", 3)[3])
             text = shared.inner_text("body")
             shared.get_by_text("Sources (1)").first.click()  # the passages fold open
             opened = shared.inner_text("body")
