@@ -10,7 +10,7 @@ import pytest
 from arena.store import ALL_BAD, TIE, VoteStore
 from pipelines.core import Answer, Source
 from pipelines.generation import WEIGHTS_ONLY
-from ui.arena_tab import Battle, blind_sources, cast, shuffled, slot_title
+from ui.arena_battles import Battle, blind_sources, cast, shuffled, slot_title
 from ui.leaderboard import Leaderboard, render
 from ui.transcript import Turn
 

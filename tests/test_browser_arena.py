@@ -35,10 +35,13 @@ def _slots_html(page) -> str:
     return page.inner_html("#arena-slots") + page.inner_text("#arena-status")
 
 
-def test_blind_answers_hide_the_names_until_the_vote(page, fake_pipelines, fake_config):
-    from app import build_app
+def test_blind_answers_hide_the_names_until_the_vote(browser, page, fake_pipelines, fake_config):
+    from app import VOTES_DB, build_app
+    from ui.web import launch_options
 
-    with served(build_app(fake_pipelines, fake_config)) as url:
+    store = VoteStore(fake_config.data_path / VOTES_DB)
+    demo = build_app(fake_pipelines, fake_config, votes=store)
+    with served(demo, **launch_options(fake_config, lambda _: None, store)) as url:
         page.goto(url)
         page.get_by_role("tab", name="Arena (blind)").click()
         first = _ask(page, "What is the notice period?")
@@ -67,8 +70,19 @@ def test_blind_answers_hide_the_names_until_the_vote(page, fake_pipelines, fake_
         page.wait_for_function(f"() => {counted}", timeout=20_000)
         board = page.inner_text("#arena-leaderboard")
         assert "Blind votes (1 vote)" in board and "(2 votes)" in board
+        page.click("#arena-share")  # the question voted on last: a read-only page, names shown
+        link = page.locator("#arena-status a")
+        link.wait_for(timeout=5000)
+        other = browser.new_context()
+        try:
+            shared = other.new_page()
+            shared.goto(link.get_attribute("href"))
+            text = shared.inner_text("body")
+        finally:
+            other.close()
+        assert "And the fees?" in text and "Vote: Tie" in text
+        assert all(title in text for title in TITLES)
 
-    store = VoteStore(fake_config.data_path / "votes.sqlite")
     votes = store.votes()
     store.close()
     assert [(v.choice, v.blind) for v in votes] == [(first[1], True), ("tie", False)]

@@ -10,7 +10,6 @@ Chatbot Arena's battles, so that a column is not recognised by its earlier answe
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -22,28 +21,11 @@ from arena.store import ALL_BAD, TIE, VoteStore
 from common.config import Config
 from common.messages import MAX_QUESTION_CHARS, clean_question
 from pipelines.core import Answer, Pipeline
-from pipelines.generation import WEIGHTS_ONLY
 from pipelines.runner import run_all
-from ui.jobs import new_session_id
+from ui.arena_battles import FAILED, LETTERS, Battle, Locate, cast, shuffled, slot_title, slots
 from ui.layout import COLUMN_MIN_PX
-from ui.render import answer_text, sources_markdown, stats_markdown
-from ui.transcript import Turn, saved_answers
-
-LETTERS = "ABCDEFGH"
-FAILED = "*This answer failed; the server log has the details.*"
-Locate = Callable[[str], Any]
-_shuffler = random.SystemRandom()
-
-
-@dataclass(frozen=True)
-class Battle:
-    """One arena question: its answers, the order they are shown in, and whether the names
-    were shown (by a vote or by Reveal)."""
-
-    turn: Turn
-    order: tuple[str, ...]  # column names as Answer A, B, C…
-    revealed: bool = False
-    vote: str | None = None  # a column name, TIE or ALL_BAD
+from ui.share_page import share_link, share_record
+from ui.transcript import Turn
 
 
 @dataclass
@@ -52,74 +34,6 @@ class ArenaParts:
 
     board: gr.HTML
     voted: Any  # the vote event, for `.then`
-
-
-def shuffled(names: Sequence[str], last: Sequence[str] | None = None) -> tuple[str, ...]:
-    """A random order of `names`, never the same as the previous question's (with two or more
-    columns), so that no column keeps a place a visitor could learn."""
-    order = list(names)
-    while True:
-        _shuffler.shuffle(order)
-        if len(order) < 2 or last is None or tuple(order) != tuple(last):
-            return tuple(order)
-
-
-def slot_title(index: int, battle: Battle | None, titles: dict[str, str]) -> str:
-    """ "Answer B", and after the names are shown "Answer B: RAG (retrieval)"."""
-    head = f"### Answer {LETTERS[index]}"
-    if battle is None or not battle.revealed:
-        return head
-    return f"{head}: {titles.get(battle.order[index], battle.order[index])}"
-
-
-def blind_sources(answer: Answer, locate: Locate, min_score: float) -> str:
-    """The passages as the chat shows them; a weights-only note without the adapter's or the
-    weights' name, which would tell the column."""
-    if answer.sources and all(source.rank is None for source in answer.sources):
-        return f"*{WEIGHTS_ONLY}*"
-    return sources_markdown(answer, locate, min_score)
-
-
-def cast(
-    store: VoteStore,
-    battles: list[Battle],
-    index: int | None,
-    choice: str | None,
-    session: str | None,
-    titles: dict[str, str],
-) -> tuple[list[Battle], str, str]:
-    """Record a vote on battle `index`: (battles, status, session). `choice` is a letter, TIE
-    or ALL_BAD. Raises gr.Error with what to do on a vote that cannot count."""
-    if index is None or not 0 <= index < len(battles):
-        raise gr.Error("Ask a question first.")
-    battle = battles[index]
-    answered = [n for n in battle.order if battle.turn.answers.get(n, Answer(n)).done]
-    picked = _picked(choice, battle.order)
-    if picked is None or (picked not in (TIE, ALL_BAD) and picked not in answered):
-        raise gr.Error("Pick an answer (or Tie / All bad) first.")
-    session = session or new_session_id()
-    turn = battle.turn
-    store.save_turn(session, turn.key, turn.question, turn.asked_at, saved_answers(turn, titles))
-    store.record(turn.question, picked, answered, session, turn=turn.key, blind=not battle.revealed)
-    was = battle.vote
-    kind = "blind vote" if not battle.revealed else "vote (names were shown: not blind)"
-    voted = replace(battle, revealed=True, vote=picked)
-    said = f"Thanks — {kind} recorded: **{_label(picked, titles)}**."
-    if was is not None:
-        said = f"Vote changed to **{_label(picked, titles)}** (was: {_label(was, titles)}); {kind}."
-    return [*battles[:index], voted, *battles[index + 1 :]], said, session
-
-
-def _picked(choice: str | None, order: Sequence[str]) -> str | None:
-    if choice in (TIE, ALL_BAD):
-        return choice
-    if choice and len(choice) == 1 and LETTERS.find(choice) in range(len(order)):
-        return order[LETTERS.index(choice)]
-    return None
-
-
-def _label(choice: str, titles: dict[str, str]) -> str:
-    return {TIE: "Tie", ALL_BAD: "All bad"}.get(choice) or titles.get(choice, choice)
 
 
 def build_arena(
@@ -134,11 +48,76 @@ def build_arena(
     contestants = [p for p in pipelines if not p.optional]
     titles = {p.name: p.title for p in pipelines}
     count = len(contestants)
+    w = _widgets(count, titles, board_html)
+    battles = gr.State([])
+
+    def show(kept: list[Battle], index: int | None) -> list[Any]:
+        return slots(_at(kept, index), count, titles, config, locate)
+
+    def voted(kept: list[Battle], index: int | None, choice: str | None, sid: str | None) -> list:
+        kept, said, sid = cast(store, kept, index, choice, sid, titles)
+        return [kept, said, sid, *show(kept, index)]
+
+    def revealed(kept: list[Battle], index: int | None) -> list[Any]:
+        kept = _revealed(kept, index)
+        said = "Names shown: a vote on this question now counts as not blind."
+        return [kept, said, *show(kept, index)]
+
+    def shared(kept: list[Battle], index: int | None, request: gr.Request) -> list[Any]:
+        kept = _revealed(kept, index)  # the shared page names the columns
+        battle = kept[index]
+        turn = replace(battle.turn, vote=battle.vote)
+        link = share_link(
+            store.share(share_record(turn, index + 1, titles, config.currency)), request
+        )
+        said = f"Names shown (a vote now is not blind). Read-only link: [{link}]({link})"
+        return [kept, said, *show(kept, index)]
+
+    answer = _asker(contestants, titles, config, locate)
+    for trigger in (w.ask.click, w.question.submit):
+        trigger(
+            answer,
+            [w.question, battles],
+            [w.question, battles, w.pick, w.status, *w.flat],
+            concurrency_limit=4,
+            concurrency_id="answer",
+            api_visibility="private",
+        )
+    w.pick.change(show, [battles, w.pick], w.flat, api_visibility="private")
+    event = w.vote.click(
+        voted,
+        [battles, w.pick, w.choice, session],
+        [battles, w.status, session, *w.flat],
+        api_name="arena_vote",
+    ).then(  # the names first, the ratings after; a vote cast while they are computed gets its own
+        board_html, None, w.board, api_visibility="private", trigger_mode="always_last"
+    )
+    outputs = [battles, w.status, *w.flat]
+    w.reveal.click(revealed, [battles, w.pick], outputs, api_visibility="private")
+    w.share.click(shared, [battles, w.pick], outputs, api_visibility="private")
+    return ArenaParts(w.board, event)
+
+
+@dataclass
+class _Widgets:
+    question: gr.Textbox
+    ask: gr.Button
+    pick: gr.Dropdown
+    flat: list[gr.Markdown]  # title, answer, numbers and sources of each slot, slot by slot
+    choice: gr.Radio
+    vote: gr.Button
+    reveal: gr.Button
+    share: gr.Button
+    status: gr.Markdown
+    board: gr.HTML
+
+
+def _widgets(count: int, titles: dict[str, str], board_html: Callable[[], str]) -> _Widgets:
     gr.Markdown(
         "Ask a question: the answers come back as **Answer A, B, C** in a new random order for "
         "every question. Vote for the best one — the names appear after your vote (or when you "
-        "press Reveal, and a vote after that is not blind). The ranking below counts blind "
-        "votes apart from all votes."
+        "press Reveal or Share, and a vote after that is not blind). The ranking below counts "
+        "blind votes apart from all votes."
     )
     with gr.Row(equal_height=True):
         question = gr.Textbox(
@@ -150,136 +129,75 @@ def build_arena(
         )
         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="arena-ask")
     pick = gr.Dropdown(choices=[], label="Question", elem_id="arena-pick", interactive=True)
-    slots: list[list[gr.Markdown]] = []
+    flat: list[gr.Markdown] = []
     with gr.Row(elem_id="arena-slots"):
         for i in range(count):
             with gr.Column(min_width=COLUMN_MIN_PX):
-                slots.append(
-                    [
-                        gr.Markdown(slot_title(i, None, titles), elem_id=f"arena-title-{i}"),
-                        gr.Markdown("", elem_id=f"arena-answer-{i}"),
-                        gr.Markdown("", elem_id=f"arena-stats-{i}", elem_classes="answer-stats"),
-                        gr.Markdown("", elem_id=f"arena-sources-{i}"),
-                    ]
-                )
+                flat += [
+                    gr.Markdown(slot_title(i, None, titles), elem_id=f"arena-title-{i}"),
+                    gr.Markdown("", elem_id=f"arena-answer-{i}"),
+                    gr.Markdown("", elem_id=f"arena-stats-{i}", elem_classes="answer-stats"),
+                    gr.Markdown("", elem_id=f"arena-sources-{i}"),
+                ]
     with gr.Row(equal_height=True):
-        choices = [(f"{LETTERS[i]} is best", LETTERS[i]) for i in range(count)]
+        letters = [(f"{LETTERS[i]} is best", LETTERS[i]) for i in range(count)]
         choice = gr.Radio(
-            [*choices, ("Tie", TIE), ("All bad", ALL_BAD)],
+            [*letters, ("Tie", TIE), ("All bad", ALL_BAD)],
             label="Which answer is best?",
             scale=4,
             elem_id="arena-choice",
         )
         vote = gr.Button("Vote", scale=0, elem_id="arena-vote")
         reveal = gr.Button("Reveal names", scale=0, elem_id="arena-reveal")
+        share = gr.Button("Share", scale=0, elem_id="arena-share")
     status = gr.Markdown("", elem_id="arena-status")
     with gr.Accordion("Leaderboard: every visitor's votes", open=True):
         board = gr.HTML(board_html(), elem_id="arena-leaderboard")
-    battles = gr.State([])
-    flat = [part for slot in slots for part in slot]
+    return _Widgets(question, ask, pick, flat, choice, vote, reveal, share, status, board)
 
-    def view(kept: list[Battle], index: int | None) -> list[Any]:
-        battle = kept[index] if index is not None and 0 <= index < len(kept) else None
-        return _slots(battle, count, titles, config, locate)
 
-    def run(text: str, kept: list[Battle]) -> Iterator[list[Any]]:
+def _asker(
+    contestants: Sequence[Pipeline], titles: dict[str, str], config: Config, locate: Locate
+) -> Callable[[str, list[Battle]], Iterator[list[Any]]]:
+    """The Ask handler: the contestants answer in a new order, streamed into the slots."""
+    count, by_name = len(contestants), {p.name: p for p in contestants}
+
+    def answer(text: str, kept: list[Battle]) -> Iterator[list[Any]]:
         text, notice = clean_question(text if isinstance(text, str) else "")
         if notice:
             gr.Warning(notice)
         if not text:
             raise gr.Error("Type a question first.")
-        order = shuffled([p.name for p in contestants], kept[-1].order if kept else None)
-        by_name = {p.name: p for p in contestants}
-        asked_at = datetime.now(UTC).isoformat(timespec="seconds")
+        order = shuffled(list(by_name), kept[-1].order if kept else None)
         final: dict[str, Answer] = {}
-        battle = Battle(Turn(text, asked_at, final), order)
-        yield ["", kept, gr.update(), "", *_slots(battle, count, titles, config, locate)]
+        battle = Battle(Turn(text, datetime.now(UTC).isoformat(timespec="seconds"), final), order)
+        yield ["", kept, gr.update(), "", *slots(battle, count, titles, config, locate)]
         asked = [by_name[name] for name in order]
         for state in run_all(asked, text, [[] for _ in asked]):
-            name = order[state.index]
             # an error message may name the column (its adapter, its weights): not shown here
-            final[name] = state.answer or Answer(name, text=FAILED)
-            yield [
-                gr.update(),
-                kept,
-                gr.update(),
-                "",
-                *_slots(battle, count, titles, config, locate),
-            ]
+            final[order[state.index]] = state.answer or Answer(order[state.index], text=FAILED)
+            shown = slots(battle, count, titles, config, locate)
+            yield [gr.update(), kept, gr.update(), "", *shown]
         done = [*kept, replace(battle, turn=replace(battle.turn, answers=dict(final)))]
-        yield [
-            "",
-            done,
-            _picker(done, len(done) - 1),
-            "",
-            *_slots(done[-1], count, titles, config, locate),
-        ]
+        shown = slots(done[-1], count, titles, config, locate)
+        yield ["", done, _picker(done, len(done) - 1), "", *shown]
 
-    def voted(
-        kept: list[Battle], index: int | None, picked: str | None, sid: str | None
-    ) -> list[Any]:
-        kept, said, sid = cast(store, kept, index, picked, sid, titles)
-        return [kept, said, sid, *view(kept, index)]
+    return answer
 
-    def revealed(kept: list[Battle], index: int | None) -> list[Any]:
-        if index is None or not 0 <= index < len(kept):
-            raise gr.Error("Ask a question first.")
-        kept = [*kept[:index], replace(kept[index], revealed=True), *kept[index + 1 :]]
-        return [
-            kept,
-            "Names shown: a vote on this question now counts as not blind.",
-            *view(kept, index),
-        ]
 
-    for trigger in (ask.click, question.submit):
-        trigger(
-            run,
-            [question, battles],
-            [question, battles, pick, status, *flat],
-            concurrency_limit=4,
-            concurrency_id="answer",
-            api_visibility="private",
-        )
-    pick.change(view, [battles, pick], flat, api_visibility="private")
-    event = vote.click(
-        voted,
-        [battles, pick, choice, session],
-        [battles, status, session, *flat],
-        api_name="arena_vote",
-    ).then(
-        # the names first, the ratings after; a vote cast while they are computed gets its own
-        board_html,
-        None,
-        board,
-        api_visibility="private",
-        trigger_mode="always_last",
-    )
-    reveal.click(revealed, [battles, pick], [battles, status, *flat], api_visibility="private")
-    return ArenaParts(board, event)
+def _at(battles: list[Battle], index: int | None) -> Battle | None:
+    return battles[index] if index is not None and 0 <= index < len(battles) else None
+
+
+def _revealed(battles: list[Battle], index: int | None) -> list[Battle]:
+    """The battles with the picked one's names shown; gr.Error when none is picked."""
+    battle = _at(battles, index)
+    if battle is None or index is None:
+        raise gr.Error("Ask a question first.")
+    return [*battles[:index], replace(battle, revealed=True), *battles[index + 1 :]]
 
 
 def _picker(battles: list[Battle], index: int) -> Any:
     """The question list, latest first, the given one chosen."""
     labels = [(f"{i + 1}. {b.turn.question[:60]}", i) for i, b in enumerate(battles)]
     return gr.Dropdown(choices=labels[::-1], value=index)
-
-
-def _slots(
-    battle: Battle | None, count: int, titles: dict[str, str], config: Config, locate: Locate
-) -> list[Any]:
-    """Title, answer, numbers and sources of every slot, in the battle's order."""
-    out: list[Any] = []
-    for i in range(count):
-        name = battle.order[i] if battle else None
-        answer = battle.turn.answers.get(name) if battle and name else None
-        if answer is None:
-            out += [slot_title(i, battle, titles), "…" if battle else "", "", ""]
-            continue
-        sources = blind_sources(answer, locate, config.rag_min_score) if answer.done else ""
-        out += [
-            slot_title(i, battle, titles),
-            answer_text(answer) or "…",
-            stats_markdown(answer, config.currency) if answer.text else "",
-            sources,
-        ]
-    return out
