@@ -17,6 +17,7 @@ from common.files import time_stamp
 from documents.store import Documents
 from evaluation.report import render_report
 from evaluation.run import Progress, Record, evaluate, summarize
+from evaluation.significance import compare_pipelines
 from pipelines.core import Pipeline
 
 RUNS = "eval-runs"  # under the data folder: one folder per evaluation run
@@ -25,7 +26,8 @@ RUNS = "eval-runs"  # under the data folder: one folder per evaluation run
 def write_outputs(
     out: Path, records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
 ) -> dict[str, Path]:
-    """answers.json, answers.csv, summary.json and report.html under `out`; returns their paths."""
+    """answers.json, answers.csv, summary.json (with the paired tests between columns under
+    "significance") and report.html under `out`; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     rows = [asdict(r) for r in records]
     paths = {
@@ -41,9 +43,13 @@ def write_outputs(
             writer.writerow(
                 {k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()}
             )
-    paths["summary_json"].write_text(json.dumps({"meta": meta, "pipelines": summary}, indent=2))
+    comparisons = compare_pipelines(records)
+    saved = {"meta": meta, "pipelines": summary, "significance": [asdict(c) for c in comparisons]}
+    paths["summary_json"].write_text(json.dumps(saved, indent=2))
     paths["report_html"] = out / "report.html"
-    paths["report_html"].write_text(render_report(records, summary, meta), encoding="utf-8")
+    paths["report_html"].write_text(
+        render_report(records, summary, meta, comparisons), encoding="utf-8"
+    )
     return paths
 
 

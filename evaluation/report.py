@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from evaluation.run import Record
+from evaluation.significance import Comparison, compare_pipelines, significance_html
 
 COLUMNS = [
     ("contains", "contains", "{:.3f}"),
@@ -237,8 +238,14 @@ def plots_html(summary: dict[str, dict[str, Any]]) -> str:
 
 
 def render_report(
-    records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
+    records: Sequence[Record],
+    summary: dict[str, dict[str, Any]],
+    meta: dict[str, Any],
+    comparisons: Sequence[Comparison] | None = None,
 ) -> str:
+    """The whole page; `comparisons` default to `compare_pipelines(records)`."""
+    if comparisons is None:
+        comparisons = compare_pipelines(records)
     facts = "".join(
         f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in meta.items()
     )
@@ -253,6 +260,7 @@ td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-a
 <ul>{facts}</ul>
 <h2>Summary</h2>{summary_html(summary)}
 <h2>By question type</h2>{_type_html(summary)}
+<h2>Differences between columns: paired tests</h2>{significance_html(comparisons)}
 <h2>Trade-offs</h2>{plots_html(summary)}
 <h2>Worst answers per pipeline</h2>{_worst(records)}
 </body></html>

@@ -6,12 +6,14 @@
 A question set is JSONL with `question` and `answers` (empty list = not answerable from the
 corpus), optionally `source` (document path relative to the corpus folder) for retrieval metrics.
 --corpus evaluates against another folder of documents with an index of its own, leaving the
-app's index alone. Writes answers.json, answers.csv and summary.json to --out.
+app's index alone. Writes answers.json, answers.csv, summary.json and report.html to --out;
+logs the summary, the per-type figures and the paired tests between columns.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from common.logs import setup, tqdm_progress
 from evaluation.outputs import run_and_write
 from evaluation.report import summary_table, type_table
 from evaluation.run import DEFAULT_SETS, load_questions
+from evaluation.significance import Comparison, significance_table
 from pipelines.registry import PIPELINES, build_pipelines, default_names
 from pipelines.resources import Resources
 
@@ -54,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out) if args.out else None
     progress = tqdm_progress("evaluating", "answer")
     summary, paths = run_and_write(pipelines, items, config, out, progress=progress)
-    log.info("results:\n%s\n\n%s", summary_table(summary), type_table(summary))
+    # the paired tests need every answer: read back what write_outputs computed from them
+    saved = json.loads(paths["summary_json"].read_text(encoding="utf-8"))
+    tests = significance_table([Comparison(**row) for row in saved["significance"]])
+    log.info("results:\n%s\n\n%s\n\n%s", summary_table(summary), type_table(summary), tests)
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
 
 
