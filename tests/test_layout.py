@@ -16,7 +16,7 @@ import pytest
 
 from common.config import REPO_ROOT
 
-PACKAGES = ["common", "serving", "documents", "pipelines", "evaluation", "training"]
+PACKAGES = ["common", "serving", "documents", "pipelines", "grounding", "evaluation", "training"]
 PACKAGES += ["benchmarks", "arena", "deploy", "ui", "scripts"]
 OURS = {*PACKAGES, "tests", "app"}
 
