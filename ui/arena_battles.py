@@ -15,7 +15,7 @@ from common.config import Config
 from pipelines.core import Answer
 from pipelines.generation import WEIGHTS_ONLY
 from ui.jobs import new_session_id
-from ui.render import answer_text, sources_markdown, stats_markdown
+from ui.render import answer_text, sources_markdown, stats_markdown, vote_label
 from ui.transcript import Turn, saved_answers
 
 LETTERS = "ABCDEFGH"
@@ -85,9 +85,10 @@ def cast(
     was = battle.vote
     kind = "blind vote" if not battle.revealed else "vote (names were shown: not blind)"
     voted = replace(battle, revealed=True, vote=picked)
-    said = f"Thanks — {kind} recorded: **{_label(picked, titles)}**."
+    now = vote_label(picked, titles)
+    said = f"Thanks — {kind} recorded: **{now}**."
     if was is not None:
-        said = f"Vote changed to **{_label(picked, titles)}** (was: {_label(was, titles)}); {kind}."
+        said = f"Vote changed to **{now}** (was: {vote_label(was, titles)}); {kind}."
     return [*battles[:index], voted, *battles[index + 1 :]], said, session
 
 
@@ -97,10 +98,6 @@ def _picked(choice: str | None, order: Sequence[str]) -> str | None:
     if choice and len(choice) == 1 and LETTERS.find(choice) in range(len(order)):
         return order[LETTERS.index(choice)]
     return None
-
-
-def _label(choice: str, titles: dict[str, str]) -> str:
-    return {TIE: "Tie", ALL_BAD: "All bad"}.get(choice) or titles.get(choice, choice)
 
 
 def slots(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from arena.store import ALL_BAD, TIE
 from common.messages import CUT_NOTE, NOT_FOUND
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
@@ -94,7 +95,7 @@ def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: fl
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
             f" · §{html.escape(source.section or '–')}{score}</summary>"
             f"<blockquote>{_marked(source.text, answer.text, source.used)}</blockquote>"
-            f"{_document_link(source.document, locate)}</details>"
+            f"{document_link(source.document, locate)}</details>"
         )
     if read:
         parts.insert(0, "*Underlined: the sentences given to the model.*")
@@ -112,7 +113,7 @@ def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: fl
     return "\n\n".join(parts)
 
 
-def _document_link(document: str, locate: Locate | None) -> str:
+def document_link(document: str, locate: Locate | None) -> str:
     """A link that opens the whole document, if it is there: by the document's path in the
     index (the app's documents route), never by a path on the server."""
     if locate is None or locate(document) is None:
@@ -140,3 +141,10 @@ def supporting_sentence(passage: str, answer: str, minimum: float = 0.15) -> str
     scored = [(token_f1(sentence, [answer]), sentence) for sentence in sentences]
     best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
     return best[1] if best[0] >= minimum else None
+
+
+def vote_label(choice: str | None, titles: Mapping[str, str]) -> str:
+    """A vote as people read it: the column's title, "Tie", "All bad", or "none"."""
+    if choice is None:
+        return "none"
+    return {TIE: "Tie", ALL_BAD: "All bad"}.get(choice) or titles.get(choice, choice)

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from arena.store import ALL_BAD, TIE
 from common.files import replace_atomically
 from pipelines.core import Answer, Source
-from ui.render import answer_text, decode_speed, format_cost
+from ui.render import answer_text, decode_speed, format_cost, vote_label
 
 CSV_FIELDS = (
     "turn", "asked_at", "question", "column", "title", "answer", "cut_at_tokens", "prompt_tokens",
@@ -215,15 +214,9 @@ def turn_html(number: int, turn: Turn, titles: Mapping[str, str], currency: str)
         f'<p class="question" dir="auto">{html.escape(turn.question)}</p>\n'
         f'<p class="meta">Asked {html.escape(turn.asked_at)}</p>\n'
         f'<div class="answers">\n{answers}\n</div>\n'
-        f'<p class="vote">Vote: <b>{html.escape(_vote_label(turn.vote, titles))}</b></p>\n'
+        f'<p class="vote">Vote: <b>{html.escape(vote_label(turn.vote, titles))}</b></p>\n'
         "</section>"
     )
-
-
-def _vote_label(vote: str | None, titles: Mapping[str, str]) -> str:
-    if vote is None:
-        return "none"
-    return {TIE: "Tie", ALL_BAD: "All bad"}.get(vote) or titles.get(vote, vote)
 
 
 def _answer_html(title: str, answer: Answer, currency: str) -> str:

@@ -20,7 +20,7 @@ from pipelines.core import Pipeline
 from ui.chat_tab import ChatParts
 from ui.jobs import new_session_id
 from ui.leaderboard import Leaderboard
-from ui.render import plural
+from ui.render import plural, vote_label
 from ui.share_page import share_link, share_record
 from ui.transcript import Turn, saved_answers, write_exports
 
@@ -164,17 +164,17 @@ def _cast(
     earlier = store.vote_of(session, turn.key) if session else None
     was = earlier.choice if earlier else None
     if picked == was:
-        said = f"Your vote on question {number} stays: {_label(picked, titles)}."
+        said = f"Your vote on question {number} stays: {vote_label(picked, titles)}."
         return [said, turns, *unchanged]
     session = session or new_session_id()
     # the answers first: the dataset pairs a vote with the texts it was cast on
     store.save_turn(session, turn.key, turn.question, turn.asked_at, saved_answers(turn, titles))
     store.record(turn.question, picked, answered, session, turn=turn.key, blind=False)
     voted = [*turns[:index], replace(turn, vote=picked), *turns[index + 1 :]]
-    now = _label(picked, titles)
+    now = vote_label(picked, titles)
     said = f"Thanks — vote on question {number} recorded: {now}."
     if was is not None:
-        said = f"Vote on question {number} changed: {now} (was: {_label(was, titles)})."
+        said = f"Vote on question {number} changed: {now} (was: {vote_label(was, titles)})."
     return [said, voted, ratings.html(), session, gr.update()]
 
 
@@ -244,10 +244,6 @@ def _export_votes(store: VoteStore, config: Config, session: str | None) -> list
 
 def _choices(names: Sequence[str], titles: dict[str, str]) -> list[tuple[str, str]]:
     return [(titles.get(n, n), n) for n in names] + [("Tie", TIE), ("All bad", ALL_BAD)]
-
-
-def _label(choice: str, titles: dict[str, str]) -> str:
-    return titles.get(choice, {TIE: "Tie", ALL_BAD: "All bad"}.get(choice, choice))
 
 
 def _say(message: str) -> str:
