@@ -15,12 +15,14 @@ import gradio as gr
 from arena.store import VoteStore
 from common.config import Config
 from common.errors import ConfigError, PipelineError
+from evaluation.grounded import IndexOf
 from pipelines.core import Pipeline
 from ui.arena_tab import build_arena
 from ui.chat_tab import Notes, build_chat
 from ui.cost_tab import build_cost_tab
 from ui.documents_tab import Library, build_documents_tab
 from ui.evaluate_tab import MakePipelines, build_evaluate_tab
+from ui.evidence_panel import build_evidence
 from ui.explainer_tab import build_explainer_tab
 from ui.feedback import build_feedback
 from ui.leaderboard import Leaderboard
@@ -52,7 +54,8 @@ def build_app(
     votes: VoteStore | None = None,
 ) -> gr.Blocks:
     """The whole UI for `pipelines` (one column each). Building it loads nothing.
-    `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab;
+    `make_pipelines(folder)` gives pipelines over another corpus for the Evaluate tab (and
+    that corpus's index for its evidence check);
     `library` (the app's documents and index) adds the Documents tab; `notes()` gives each
     column a line on what it knows (the index, the adapter's training snapshot); `votes`, the
     arena's store (by default the data folder's)."""
@@ -69,6 +72,9 @@ def build_app(
                 parts = build_chat(pipelines, config, documents.locate, notes)
                 board = build_votes(parts, pipelines, config, votes, ratings)
                 build_feedback(parts, pipelines, votes)
+                build_evidence(
+                    parts, pipelines, library.index if library else None, documents.locate
+                )
             with gr.Tab("Arena (blind)", id="arena") as arena_tab:
                 arena = build_arena(
                     pipelines, config, votes, parts.session, documents.locate, ratings.html
@@ -94,10 +100,10 @@ def build_app(
 
 
 def _only(pipelines: Sequence[Pipeline]) -> MakePipelines:
-    def make(folder: str | None) -> Sequence[Pipeline]:
+    def make(folder: str | None) -> tuple[Sequence[Pipeline], None]:
         if folder:
             raise ValueError("This app was started without the means to index another corpus.")
-        return pipelines
+        return pipelines, None  # no index to check the answers' values in
 
     return make
 
@@ -116,9 +122,10 @@ def main() -> None:
         log.error("cannot start: %s", exc)
         raise SystemExit(2) from None
 
-    def make_pipelines(folder: str | None) -> list[Pipeline]:
+    def make_pipelines(folder: str | None) -> tuple[list[Pipeline], IndexOf]:
         chosen = resources.with_corpus(folder) if folder else resources
-        return build_pipelines(chosen, default_names())  # the Evaluate tab: default columns
+        # the Evaluate tab: default columns, and the evidence check on (the same index)
+        return build_pipelines(chosen, default_names()), chosen.index
 
     votes = VoteStore(config.data_path / VOTES_DB)  # one store: the votes and the shared pages
     demo = build_app(

@@ -15,6 +15,7 @@ from typing import Any
 from common.config import Config
 from common.files import time_stamp
 from documents.store import Documents
+from evaluation.grounded import IndexOf, check_agreement, ground_all
 from evaluation.report import render_report
 from evaluation.run import Progress, Record, evaluate, summarize
 from evaluation.significance import compare_pipelines
@@ -27,7 +28,8 @@ def write_outputs(
     out: Path, records: Sequence[Record], summary: dict[str, dict[str, Any]], meta: dict[str, Any]
 ) -> dict[str, Path]:
     """answers.json, answers.csv, summary.json (with the paired tests between columns under
-    "significance") and report.html under `out`; returns their paths."""
+    "significance", the evidence check against gold under "grounding_check") and report.html
+    under `out`; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     rows = [asdict(r) for r in records]
     paths = {
@@ -44,7 +46,12 @@ def write_outputs(
                 {k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()}
             )
     comparisons = compare_pipelines(records)
-    saved = {"meta": meta, "pipelines": summary, "significance": [asdict(c) for c in comparisons]}
+    saved = {
+        "meta": meta,
+        "pipelines": summary,
+        "significance": [asdict(c) for c in comparisons],
+        "grounding_check": check_agreement(records),
+    }
     paths["summary_json"].write_text(json.dumps(saved, indent=2))
     paths["report_html"] = out / "report.html"
     paths["report_html"].write_text(
@@ -79,14 +86,17 @@ def run_and_write(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     documents: str | None = None,
+    index: IndexOf | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
     """Evaluate, then write every output (by default to a new folder under the data folder's
     eval-runs/); returns the summary and the written paths. `documents` says in the report
-    what was evaluated (default: `describe_documents` of `config`'s documents)."""
+    what was evaluated (default: `describe_documents` of `config`'s documents); `index` gives
+    their index for the evidence check once every answer is in (None: no check)."""
     out = out or config.data_path / RUNS / time_stamp()
     evaluated = documents or describe_documents(Documents(config))  # as the run starts
     started = time.perf_counter()
     records = evaluate(pipelines, items, progress=progress, stop=stop)
+    records, checked = ground_all(records, index, stop)
     summary = summarize(records, config.price_input_per_m)
     meta = {
         "questions": len({r.id for r in records}),
@@ -94,6 +104,7 @@ def run_and_write(
         "evaluated against": evaluated,
         "model": Path(config.model).name,
         "wall_s": round(time.perf_counter() - started, 1),
+        "evidence check": checked,
         "prices per M tokens": f"{config.price_input_per_m} in / {config.price_output_per_m} out "
         f"{config.currency}",
     }

@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from evaluation.grounded import agreement_line, check_agreement
 from evaluation.run import Record
 from evaluation.significance import Comparison, compare_pipelines, significance_html
 
@@ -24,6 +25,9 @@ COLUMNS = [
     ("evidence_holds_answer", "evidence holds answer", "{:.2f}"),
     ("reading_failures", "wrong: reading", "{:.2f}"),
     ("retrieval_failures", "wrong: retrieval", "{:.2f}"),
+    ("grounded", "values supported", "{:.2f}"),
+    ("contradicted", "values contradicted", "{:.2f}"),
+    ("answers_with_values", "answers with values", "{:.0f}"),
     ("latency_p50_s", "p50 s", "{:.2f}"),
     ("latency_p95_s", "p95 s", "{:.2f}"),
     ("first_token_p50_s", "TTFT s", "{:.2f}"),
@@ -259,6 +263,7 @@ td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-a
 <h1>RAG vs fine-tuning: evaluation report</h1>
 <ul>{facts}</ul>
 <h2>Summary</h2>{summary_html(summary)}
+<p class="grounding-check">{html.escape(agreement_line(check_agreement(records)))}</p>
 <h2>By question type</h2>{_type_html(summary)}
 <h2>Differences between columns: paired tests</h2>{significance_html(comparisons)}
 <h2>Trade-offs</h2>{plots_html(summary)}

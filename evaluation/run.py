@@ -19,6 +19,7 @@ from common.config import QA_DIR, REPO_ROOT
 from common.errors import PipelineError
 from common.logs import Progress
 from evaluation.failures import breakdown, by_type, question_type
+from evaluation.grounded import grounding_figures
 from evaluation.metrics import abstained, answer_scores, contains, percentile
 from pipelines.core import Answer, Pipeline, price
 
@@ -53,6 +54,12 @@ class Record:
     # whether the sentences handed to the model hold it (None: whole passages were handed)
     evidence_holds_answer: bool | None = None
     kind: str = ""  # the question's type (evaluation/failures.py)
+    # the evidence check, after all answers (evaluation/grounded.py): the answer's values and
+    # how many the documents support or contradict; check_s None = not checked
+    values_checked: int = 0
+    values_supported: int = 0
+    values_contradicted: int = 0
+    check_s: float | None = None
 
     @property
     def answerable(self) -> bool:
@@ -206,6 +213,7 @@ def summarize(
                 ]
             ),
             **breakdown(rows),
+            **grounding_figures(rows),
             "latency_p50_s": _pct([r.total_s for r in rows], 50),
             "latency_p95_s": _pct([r.total_s for r in rows], 95),
             "first_token_p50_s": _pct([r.first_token_s for r in rows if r.first_token_s], 50),

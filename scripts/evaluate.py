@@ -2,12 +2,15 @@
 
     python -m scripts.evaluate                                  # test split + unanswerable set
     python -m scripts.evaluate --questions my.jsonl --corpus other_docs/ --limit 20
+    python -m scripts.evaluate --grounding 0                    # without the evidence check
 
 A question set is JSONL with `question` and `answers` (empty list = not answerable from the
 corpus), optionally `source` (document path relative to the corpus folder) for retrieval metrics.
 --corpus evaluates against another folder of documents with an index of its own, leaving the
-app's index alone. Writes answers.json, answers.csv, summary.json and report.html to --out;
-logs the summary, the per-type figures and the paired tests between columns.
+app's index alone. Once every answer is in, each answer's values are looked up in the evaluated
+documents (--grounding 1, the default; evaluation/grounded.py). Writes answers.json, answers.csv,
+summary.json and report.html to --out; logs the summary, the per-type figures, the paired tests
+between columns and how far the evidence check agrees with the gold answers.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from common.config import QA_DIR, Config
 from common.logs import setup, tqdm_progress
+from evaluation.grounded import agreement_line
 from evaluation.outputs import run_and_write
 from evaluation.report import summary_table, type_table
 from evaluation.run import DEFAULT_SETS, load_questions
@@ -29,8 +33,8 @@ from pipelines.resources import Resources
 log = logging.getLogger("evaluate")
 
 
-def main(argv: list[str] | None = None) -> None:
-    setup()
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, as documented at the top of this file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--questions",
@@ -46,7 +50,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="first N questions per file (0 = all)")
     parser.add_argument("--out", default="", help="output folder (default: data folder/eval-runs)")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--grounding",
+        type=int,
+        choices=(0, 1),
+        default=1,
+        help="1: look up every answer's values in the documents after the answers (default: "
+        "%(default)s); 0: skip it",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    setup()
+    args = parse_args(argv)
     config = Config.from_env()
     if args.corpus:
         config = config.for_corpus(args.corpus)
@@ -56,11 +73,19 @@ def main(argv: list[str] | None = None) -> None:
     pipelines = build_pipelines(resources, args.pipelines.split(","))
     out = Path(args.out) if args.out else None
     progress = tqdm_progress("evaluating", "answer")
-    summary, paths = run_and_write(pipelines, items, config, out, progress=progress)
-    # the paired tests need every answer: read back what write_outputs computed from them
+    index = resources.index if args.grounding else None
+    summary, paths = run_and_write(pipelines, items, config, out, progress=progress, index=index)
+    # the paired tests and the check against gold need every answer: read back what
+    # write_outputs computed from them
     saved = json.loads(paths["summary_json"].read_text(encoding="utf-8"))
     tests = significance_table([Comparison(**row) for row in saved["significance"]])
-    log.info("results:\n%s\n\n%s\n\n%s", summary_table(summary), type_table(summary), tests)
+    log.info(
+        "results:\n%s\n\n%s\n\n%s\n\n%s",
+        summary_table(summary),
+        type_table(summary),
+        tests,
+        agreement_line(saved["grounding_check"]),
+    )
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
 
 

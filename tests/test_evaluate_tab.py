@@ -1,5 +1,5 @@
 """The Evaluate tab's helpers without a browser: how many questions a run asks, from which
-set, and what a visitor may read of an error."""
+set, what a visitor may read of an error, and the evidence check after the answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.run import load_questions
-from ui.evaluate_tab import _failure, _message, _plan, _questions, _sets
+from ui.evaluate_tab import _failure, _message, _plan, _questions, _run, _running, _sets
 
 
 def _set(path: Path, count: int, answerable: bool = True) -> Path:
@@ -62,3 +62,31 @@ def test_errors_shown_to_a_visitor_name_no_server_folder(tmp_path):
     assert str(tmp_path) not in _failure(caught.value)
     bug = KeyError(f"{tmp_path}/secret")
     assert _failure(bug) == "an unexpected error (KeyError); the server log has the details."
+
+
+class _NoPassages:
+    """An index in which nothing is found: every value an answer states is "not found"."""
+
+    def hybrid_search(self, query: str, k: int) -> list:
+        return []
+
+
+def test_a_run_checks_the_answers_values_once_they_are_in(fake_pipelines, fake_config):
+    import threading
+
+    item = {"id": "q1", "question": "Notice period?", "answers": ["60 days"]}
+
+    def summary_of(index) -> dict:
+        rows = list(_run([item], fake_pipelines, fake_config, threading.Event(), "x", "", index))
+        summary_json = next(p for p in rows[-1][3] if p.endswith("summary.json"))
+        return json.loads(Path(summary_json).read_text())
+
+    checked = summary_of(lambda: _NoPassages())
+    rag = checked["pipelines"]["rag"]  # "RAG says 60 days. (turn 1)": two values, none found
+    assert (rag["answers_with_values"], rag["values_checked"], rag["grounded"]) == (1, 2, 0.0)
+    assert checked["meta"]["evidence check"].startswith("6 values in 3 of 3 answers")
+    unchecked = summary_of(None)  # an app without an index of the evaluated documents
+    assert unchecked["pipelines"]["rag"]["grounded"] is None
+    assert unchecked["meta"]["evidence check"] == "off"
+    assert "looking up their values" in _running(3, 3, "", stopping=False, checking=True)
+    assert "looking up" not in _running(3, 3, "", stopping=True, checking=True)

@@ -13,6 +13,7 @@ import gradio as gr
 from common.config import Config
 from common.errors import PipelineError
 from documents.store import Documents
+from evaluation.grounded import IndexOf
 from evaluation.outputs import describe_documents, run_and_write
 from evaluation.report import plots_html, summary_html
 from evaluation.run import DEFAULT_SETS, load_questions
@@ -20,7 +21,9 @@ from pipelines.core import Pipeline
 from ui.jobs import Job, new_session_id
 from ui.render import plural
 
-MakePipelines = Callable[[str | None], Sequence[Pipeline]]  # corpus folder (None = the app's)
+# a corpus folder (None = the app's) -> the columns over it, and a getter of its index for the
+# evidence check once the answers are in (None: no check)
+MakePipelines = Callable[[str | None], tuple[Sequence[Pipeline], IndexOf | None]]
 APP_DOCUMENTS = "The app's documents (corpus and uploads)"
 LIMIT = 10  # questions asked by default
 
@@ -29,7 +32,9 @@ cost. Default set: the held-out test questions plus questions the corpus cannot 
 turn from each so that a short run asks both kinds. Upload your own JSONL (`question`, `answers`
 list — empty means not answerable — optional `source`), and choose the documents to evaluate
 against: the app's own, or a folder the operator listed in `APP_EVAL_DIRS` (it gets its own
-index). One evaluation runs at a time."""
+index). Once every answer is in, each answer's values (numbers, periods, dates, names…) are looked
+up in those documents: the share supported or contradicted per column needs no gold answers. One
+evaluation runs at a time."""
 
 
 def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
@@ -70,11 +75,11 @@ def build_evaluate_tab(make_pipelines: MakePipelines, config: Config) -> None:
                 yield [_refused(job.busy()), "", "", None, session]
                 return
             try:
-                pipelines = make_pipelines(str(folder) if folder else None)
+                pipelines, index = make_pipelines(str(folder) if folder else None)
                 evaluated = _evaluated(config, folder)
                 note = f" Capped at {cap} questions for visitors (APP_EVAL_MAX_QUESTIONS)."
                 note = note if capped else ""
-                for row in _run(items, pipelines, config, job.stop, evaluated, note):
+                for row in _run(items, pipelines, config, job.stop, evaluated, note, index):
                     yield [*row, session]
             except (ValueError, OSError, PipelineError) as exc:
                 yield [_refused(_message(exc)), "", "", None, session]
@@ -196,12 +201,14 @@ def _refused(message: str) -> str:
     return f"**Not started:** {message}"
 
 
-def _running(done: int, total: int, note: str, stopping: bool) -> str:
-    """The status line while a run goes on: a bar and the count, in one place."""
+def _running(done: int, total: int, note: str, stopping: bool, checking: bool = False) -> str:
+    """The status line while a run goes on: a bar and the count, in one place; `checking`:
+    every answer is in and their values are being looked up in the documents."""
     halt = " (stopping)" if stopping else ""
+    then = "; looking up their values in the documents" if checking and not stopping else ""
     return (
         f'<progress max="{total}" value="{done}" style="width:100%"></progress>\n\n'
-        f"Running… {done} of {total} answers{halt}.{note}"
+        f"Running… {done} of {total} answers{then}{halt}.{note}"
     )
 
 
@@ -212,6 +219,7 @@ def _run(
     stop: threading.Event,
     evaluated: str,
     note: str,
+    index: IndexOf | None = None,
 ) -> Iterator[list[Any]]:
     done = [0, len(items) * len(pipelines)]
     result: dict[str, Any] = {}
@@ -225,6 +233,7 @@ def _run(
                 progress=lambda n, total: done.__setitem__(0, n),
                 stop=stop,
                 documents=evaluated,
+                index=index,
             )
         except Exception as exc:  # shown to the user; the traceback goes to the log
             result["error"] = exc
@@ -233,7 +242,8 @@ def _run(
     worker = threading.Thread(target=work, name="evaluate", daemon=True)
     worker.start()
     while worker.is_alive():
-        yield [_running(done[0], done[1], note, stop.is_set()), "", "", None]
+        checking = index is not None and done[0] == done[1]
+        yield [_running(done[0], done[1], note, stop.is_set(), checking), "", "", None]
         worker.join(timeout=1.0)
     if "error" in result:
         yield [f"**Failed:** {_failure(result['error'])}", "", "", None]

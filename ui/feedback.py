@@ -3,8 +3,7 @@ the latest question, stored in the arena's file together with the answers it jud
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -14,6 +13,7 @@ from arena.store import COMMENT_LIMIT, VoteStore
 from pipelines.core import Pipeline
 from ui.chat_tab import ChatParts
 from ui.jobs import new_session_id
+from ui.layout import under
 from ui.transcript import Turn, saved_answers
 
 UP, DOWN, COMMENT = 1, -1, 0  # the store's ratings
@@ -31,7 +31,7 @@ def build_feedback(parts: ChatParts, pipelines: Sequence[Pipeline], store: VoteS
     reset: list[Any] = []
     for pipeline in pipelines:
         name = pipeline.name
-        with _under(parts.boxes[name]):
+        with under(parts.boxes[name]):
             comment, buttons, status = _widgets(name)
         # per column, not one dict for all: clicks on two columns at once must not overwrite
         # each other's record of what was given
@@ -50,17 +50,6 @@ def build_feedback(parts: ChatParts, pipelines: Sequence[Pipeline], store: VoteS
     parts.clear.click(
         lambda: ["", "", None] * len(pipelines), None, reset, api_visibility="private"
     )
-
-
-@contextmanager
-def _under(box: gr.Column) -> Iterator[None]:
-    """Add components at the end of a column built earlier (under its answer and sources).
-    Re-entering a Gradio block makes the block in use its parent; the column's own (the row of
-    columns) is put back, since Gradio reads it to size the forms inside."""
-    parent = box.parent
-    with box:
-        yield
-    box.parent = parent
 
 
 def _widgets(name: str) -> tuple[gr.Textbox, list[gr.Button], gr.Markdown]:

@@ -6,10 +6,12 @@ comparison is on one screen instead of a page of stacked columns."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.blocks import Block, BlockContext
 
 NARROW_PX = 640
 COLUMN_MIN_PX = 220  # five columns and their gaps fit the 1,336 px a 1,400 px window leaves
@@ -110,3 +112,30 @@ def _latency(line: Line) -> str:
 def _first_words(text: str) -> str:
     words = text.split()
     return " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
+
+
+@contextmanager
+def under(box: BlockContext) -> Iterator[None]:
+    """Add components at the end of a block built earlier (a column: under its answer and
+    sources). Re-entering a Gradio block makes the block in use its parent; the block's own (for
+    a column, the row of columns) is put back, since Gradio reads it to size the forms inside."""
+    parent = box.parent
+    with box:
+        yield
+    box.parent = parent
+
+
+@contextmanager
+def above(block: Block) -> Iterator[None]:
+    """Add components just before a block built earlier, in the same parent (a line above the
+    row of columns, from a panel built after them)."""
+    parent = block.parent
+    if parent is None:
+        raise ValueError("above() needs a block that is already placed on the page")
+    count = len(parent.children)
+    with under(parent):
+        yield
+    added = parent.children[count:]
+    del parent.children[count:]
+    place = parent.children.index(block)
+    parent.children[place:place] = added
