@@ -27,7 +27,7 @@ def by_turn(store: VoteStore) -> dict[tuple[str, str], dict]:
 
 def _session(record: dict) -> str:
     """The test's own session name behind a record's pseudonym."""
-    return {pseudonym(s): s for s in ("s1", "s2", "")}[record["session"]]
+    return {pseudonym(s): s for s in ("s", "s1", "s2", "")}[record["session"]]
 
 
 def test_a_record_holds_answers_vote_feedback_and_pairs(store: VoteStore):
