@@ -34,8 +34,9 @@ class TrainArgs:
     # reader, training/reading.py); both = one adapter for both columns (training/mixed.py)
     task: str = "recall"
     # --task read|both: share of the answerable questions whose context holds distractors only
-    # (target: the not-found sentence). 0.2 made the first reader decline 34 % of answerable test
-    # questions; the reader's own open questions (train-reading.jsonl) add near misses.
+    # (target: the not-found sentence). 0.2 made the first reader decline a third of the
+    # answerable test questions; the reader's open questions (train-reading.jsonl) add near
+    # misses.
     no_answer_share: float = 0.1
     # --task read|both: 1 = the training split takes data/qa/train-reading.jsonl's questions too
     # (answers the recall set lacks: terms, names, yes/no, open questions); 0 = train.jsonl only
