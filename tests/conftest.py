@@ -83,6 +83,15 @@ def fake_config(tmp_path: Path) -> Config:
     return Config(data_dir=str(tmp_path / "data"))
 
 
+def made_up_corpus(root: Path, docs: dict[str, str], config: Config) -> Config:
+    """`config` over made-up documents written to `root`/corpus, with `root`/data of its own."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return replace(config, corpus_dir=str(corpus), data_dir=str(root / "data"))
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("appdata")

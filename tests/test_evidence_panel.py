@@ -14,6 +14,7 @@ import pytest
 from grounding.lookup import CONTRADICTED, NOT_FOUND, SUPPORTED, Check, Mark
 from grounding.values import values
 from pipelines.core import Answer
+from tests.conftest import made_up_corpus
 from tests.test_lookup import DOCS, WARRANTY
 from ui.evidence_panel import CHECKING, _checker, build_evidence, marks_markdown, summary_line
 from ui.transcript import Turn
@@ -181,12 +182,7 @@ def index(tmp_path_factory: pytest.TempPathFactory, real_config) -> object:
     """The made-up documents of tests/test_lookup.py, indexed with the real (small) embedder."""
     from pipelines.resources import Resources
 
-    root: Path = tmp_path_factory.mktemp("evidence")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    config = replace(real_config, corpus_dir=str(corpus), data_dir=str(root / "data"))
+    config = made_up_corpus(tmp_path_factory.mktemp("evidence"), DOCS, real_config)
     return Resources(config).index()
 
 

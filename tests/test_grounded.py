@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from evaluation.grounded import (
     grounding_figures,
 )
 from evaluation.run import Record, summarize
+from tests.conftest import made_up_corpus
 
 DOCS = {
     "zorblat.md": """# Zorblat Gateway Manual
@@ -38,12 +38,7 @@ NOTICE = "Can the Quillon agreement end with 30 days of notice?"
 @pytest.fixture(scope="module")
 def corpus_config(tmp_path_factory: pytest.TempPathFactory, real_config):
     """The real configuration over the made-up documents, with a data folder of its own."""
-    root: Path = tmp_path_factory.mktemp("grounded")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    return replace(real_config, corpus_dir=str(corpus), data_dir=str(root / "data"))
+    return made_up_corpus(tmp_path_factory.mktemp("grounded"), DOCS, real_config)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,10 @@ document's value, unknown ones not found."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
 from grounding.lookup import CONTRADICTED, NOT_FOUND, SUPPORTED, Check, check_answer
+from tests.conftest import made_up_corpus
 
 DOCS = {
     "zorblat.md": """# Zorblat Gateway Manual
@@ -41,12 +39,7 @@ def index(tmp_path_factory: pytest.TempPathFactory, real_config) -> object:
     """The index of the made-up documents, built with the real (small) embedder."""
     from pipelines.resources import Resources
 
-    root: Path = tmp_path_factory.mktemp("lookup")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    config = replace(real_config, corpus_dir=str(corpus), data_dir=str(root / "data"))
+    config = made_up_corpus(tmp_path_factory.mktemp("lookup"), DOCS, real_config)
     return Resources(config).index()
 
 
