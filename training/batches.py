@@ -64,6 +64,22 @@ def to_batches(rows: list[dict], size: int, pad_id: int, rng: random.Random | No
     return result
 
 
+def passes(batch: dict, max_tokens: int) -> list[dict]:
+    """`batch` cut into parts of at most `max_tokens` padded tokens (at least one example
+    each), each trimmed to its own longest example. Rows are right-padded, so a trimmed column
+    holds padding only: no token attends to it and no label is in it."""
+    rows, width = batch["input_ids"].shape
+    size = max(1, max_tokens // max(width, 1))
+    if size >= rows:
+        return [batch]
+    parts = []
+    for start in range(0, rows, size):
+        part = {key: value[start : start + size] for key, value in batch.items()}
+        used = int(part["attention_mask"].sum(dim=1).max())
+        parts.append({key: value[:, :used] for key, value in part.items()})
+    return parts
+
+
 @dataclass
 class Splits:
     """A run's data: training rows (batched anew every epoch), validation batches, and a fixed

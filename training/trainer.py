@@ -4,7 +4,6 @@ saved: an adapter folder (LoRA) or a whole model folder (full)."""
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import random
@@ -16,10 +15,11 @@ from typing import Any
 
 from common.config import QA_DIR
 from common.files import safetensors_files
-from training.batches import IGNORE, Splits, load_splits, to_batches
+from training.batches import IGNORE, Splits, load_splits, passes, to_batches
 from training.methods import LEARNING_RATES, METHODS, PreparedModel, prepare
 from training.qa import SEED
 from training.tasks import TASKS
+from training.training_log import log_row, peak_rss_mb, write_log
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ class TrainArgs:
     # (TASKS: 4 for recall, 1 for read)
     epochs: int = 0
     batch_size: int = 16  # examples per optimiser step
+    # padded tokens per forward/backward pass at most: a step's passes (its examples cut into
+    # parts, each trimmed to its longest) add up to the whole batch's gradient in less memory
+    pass_tokens: int = 2048
     # tokens per example (prompt + answer), longer ones lose their start; 0 = the task's
     # (TASKS: 96 for recall, 512 for read)
     max_length: int = 0
@@ -162,11 +165,11 @@ def train(
     trainable.model.to(accelerator.device)
     out = Path(args.output_root) / args.name
     first_loss = mean_loss(trainable, data.probe, accelerator.device)
-    rows = [_row(0, 0, first_loss, mean_loss(trainable, data.validation, accelerator.device))]
+    rows = [log_row(0, 0, first_loss, mean_loss(trainable, data.validation, accelerator.device))]
     loop = _Loop(args, trainable, accelerator, len(data.train), on_step)
     best, best_epoch = _epochs(loop, data, out, rows, started)
     loop.close()
-    _write_log(out / "training_log.csv", rows)
+    write_log(out / "training_log.csv", rows)
     return TrainResult(
         output_dir=out,
         epochs_run=rows[-1]["epoch"],
@@ -195,7 +198,7 @@ def _epochs(
         train_loss = loop.epoch(to_batches(data.train, args.batch_size, data.pad_id, loop.rng))
         val = mean_loss(loop.trainable, data.validation, device)
         lr = loop.schedule.get_last_lr()[0]
-        rows.append(_row(epoch, loop.step, train_loss, val, lr, started))
+        rows.append(log_row(epoch, loop.step, train_loss, val, lr, started))
         log.info("epoch %d: train loss %.4f, validation loss %.4f", epoch, train_loss, val)
         if val < best:
             best, best_epoch, bad = val, epoch, 0
@@ -242,47 +245,31 @@ class _Loop:
         for batch in shuffled:
             if self.step >= self.total:
                 break
-            batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
-            loss = answer_loss(self.trainable.causal_lm, batch, bool(self.args.bf16))
-            self.accelerator.backward(loss)
+            loss = self._gradients(batch)
             self.optimizer.step()
             self.schedule.step()
             self.optimizer.zero_grad(set_to_none=True)
-            running, seen, self.step = running + loss.item(), seen + 1, self.step + 1
+            running, seen, self.step = running + loss, seen + 1, self.step + 1
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{running / seen:.3f}")
             if self.on_step:
                 self.on_step(self.step, self.total)
         return running / max(seen, 1)
 
+    def _gradients(self, batch: dict) -> float:
+        """The step's gradients, pass by pass: each part's loss weighted by its share of the
+        batch's answer tokens, so the sum is the whole batch's loss. Returns that loss."""
+        parts = passes(batch, self.args.pass_tokens)
+        tokens = [int((part["labels"][:, 1:] != IGNORE).sum()) for part in parts]
+        loss = 0.0
+        for part, share in zip(parts, tokens, strict=True):
+            if share:  # a part without answer tokens (all cut off) has no loss
+                part = {k: v.to(self.accelerator.device) for k, v in part.items()}
+                weighted = answer_loss(self.trainable.causal_lm, part, bool(self.args.bf16))
+                weighted = weighted * (share / sum(tokens))
+                self.accelerator.backward(weighted)
+                loss += weighted.item()
+        return loss
+
     def close(self) -> None:
         self.bar.close()
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def _row(
-    epoch: int, step: int, train_loss: float, val_loss: float, lr: float = 0.0, started: float = 0
-) -> dict[str, Any]:
-    elapsed = time.perf_counter() - started if started else 0.0
-    return {
-        "epoch": epoch,
-        "step": step,
-        "train_loss": round(train_loss, 5),
-        "val_loss": round(val_loss, 5),
-        "lr": lr,
-        "elapsed_s": round(elapsed, 1),
-    }
-
-
-def _write_log(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
