@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from evaluation.metrics import percentile
 from grounding.lookup import Check, check_answer
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 IndexOf = Callable[[], "Index"]  # the evaluated documents' index, loaded when first asked for
 TARGET_CORRECT_SUPPORTED = 0.85  # issue #23: of right answers' values, the share supported
 TARGET_WRONG_FLAGGED = 0.60  # of wrong answers' values, the share contradicted or not found
+TARGET_CHECK_P50_S = 1.0  # the check of all of a question's answers, after the last one (2 cores)
 
 
 def ground(
@@ -107,6 +109,7 @@ def check_agreement(records: Sequence[Record]) -> dict[str, Any]:
     wrong = [r for r in rows if not r.contains]
     called = [r for r in rows if r.values_supported == r.values_checked]
     return {
+        **check_latency(records),
         "answers": len(rows),
         "precision": _share(sum(1 for r in called if r.contains), len(called)),
         "recall": _share(
@@ -119,6 +122,23 @@ def check_agreement(records: Sequence[Record]) -> dict[str, Any]:
             sum(r.values_checked - r.values_supported for r in wrong),
             sum(r.values_checked for r in wrong),
         ),
+    }
+
+
+def check_latency(records: Sequence[Record]) -> dict[str, Any]:
+    """How long the check of one question's answers took, all columns in turn as the app's
+    panels check them after the last answer (an answer the same as another column's is checked
+    once, as there): p50 and p95 over the questions, in seconds (None where none was checked)."""
+    per_question: dict[tuple[str, str], float] = {}
+    for r in records:
+        if r.check_s is not None:
+            key = (r.id, r.question)
+            per_question[key] = per_question.get(key, 0.0) + r.check_s
+    times = list(per_question.values())
+    return {
+        "check_questions": len(times),
+        "check_p50_s": percentile(times, 50) if times else None,
+        "check_p95_s": percentile(times, 95) if times else None,
     }
 
 
@@ -139,5 +159,14 @@ def agreement_line(agreement: dict[str, Any]) -> str:
         f"precision {show('precision')}, recall {show('recall')}; of correct answers' values "
         f"{show('correct_values_supported')} supported (target ≥ {TARGET_CORRECT_SUPPORTED:.2f}), "
         f"of wrong answers' values {show('wrong_values_flagged')} contradicted or not found "
-        f"(target ≥ {TARGET_WRONG_FLAGGED:.2f})."
+        f"(target ≥ {TARGET_WRONG_FLAGGED:.2f}).{_latency_words(agreement)}"
+    )
+
+
+def _latency_words(agreement: dict[str, Any]) -> str:
+    if agreement.get("check_p50_s") is None:
+        return ""
+    return (
+        f" The check of a question's answers took {agreement['check_p50_s']:.2f} s p50, "
+        f"{agreement['check_p95_s']:.2f} s p95 (target ≤ {TARGET_CHECK_P50_S:.1f} s p50)."
     )

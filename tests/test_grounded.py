@@ -136,7 +136,11 @@ def test_the_evaluation_run_writes_the_check(index, corpus_config, fake_pipeline
     ]
     assert (summary["rag"]["grounded"], summary["base"]["contradicted"]) == (0.5, 0.5)
     saved = json.loads(paths["summary_json"].read_text())
-    assert saved["grounding_check"] == {
+    check = saved["grounding_check"]
+    # the three answers to the one question, checked in turn as the app checks them
+    assert check.pop("check_questions") == 1
+    assert check.pop("check_p50_s") == check.pop("check_p95_s") > 0
+    assert check == {
         "answers": 3,
         "precision": None,  # no answer had every value supported
         "recall": 0.0,
@@ -190,6 +194,9 @@ def test_the_agreement_with_gold_by_hand():
         replace(counted(1.0, 0, 0), check_s=None),  # not checked
     ]
     agreement = check_agreement(records)
+    # one question: the nine checked answers' 0.1 s each, in turn
+    assert agreement.pop("check_questions") == 1
+    assert agreement.pop("check_p50_s") == agreement.pop("check_p95_s") == pytest.approx(0.9)
     assert agreement == {
         "answers": 6,
         "precision": pytest.approx(2 / 4),  # of the 4 the check calls right, 2 contain gold
@@ -200,4 +207,6 @@ def test_the_agreement_with_gold_by_hand():
     line = agreement_line(agreement)
     assert "over 6 answers" in line and "precision 0.50, recall 0.67" in line
     assert "0.80 supported (target ≥ 0.85)" in line and "0.60 contradicted or not found" in line
+    timed = agreement_line({**agreement, "check_p50_s": 0.9, "check_p95_s": 1.2})
+    assert "took 0.90 s p50, 1.20 s p95 (target ≤ 1.0 s p50)" in timed
     assert "nothing to compare" in agreement_line(check_agreement(records[6:]))
