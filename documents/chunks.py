@@ -12,6 +12,8 @@ from langchain_text_splitters import (
     RecursiveCharacterTextSplitter,
 )
 
+from documents.pages import PageTracker, page_numbers
+
 SUFFIXES = (".md", ".markdown", ".txt")
 _HEADERS = [("#", "title"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 
@@ -42,29 +44,38 @@ def corpus_hash(files: list[CorpusFile], *settings: object) -> str:
 
 
 def split(files: list[CorpusFile], chunk_size: int, chunk_overlap: int) -> list[Document]:
-    """Split by Markdown headings, then by size. Metadata: document, title, section, chunk."""
+    """Split by Markdown headings, then by size. Metadata: document, title, section, chunk, and
+    for a converted PDF the pages the chunk is on (documents/pages.py; marks taken out)."""
     by_heading = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True)
     by_size = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     chunks: list[Document] = []
     for file in files:
         title = title_of(file)
         pieces = by_size.split_documents(by_heading.split_text(file.text))
-        for number, piece in enumerate(p for p in pieces if p.page_content.strip()):
+        tracker = PageTracker(page_numbers(file.text))
+        number = 0
+        for piece in pieces:
+            paged = tracker.paged(piece.page_content)
+            text = paged.text
+            if not text.strip():
+                continue
             meta = piece.metadata
             section = meta.get("h4") or meta.get("h3") or meta.get("h2") or ""
             chunks.append(
                 Document(
                     # The embedder sees where a passage sits; the UI shows the passage itself.
-                    page_content=f"{title} — {section}\n{piece.page_content}".strip(),
+                    page_content=f"{title} — {section}\n{text}".strip(),
                     metadata={
                         "document": file.path,
                         "title": title,
                         "section": section,
                         "chunk": number,
-                        "text": piece.page_content,
+                        "text": text,
+                        **paged.metadata(),
                     },
                 )
             )
+            number += 1
     return chunks
 
 

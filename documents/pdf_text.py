@@ -14,6 +14,7 @@ from pypdf.errors import LimitReachedError
 
 from common.config import MB
 from common.errors import DocumentError
+from documents.pages import page_mark
 from documents.rules import Limits, clean, too_much_text
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ _FILE_LIKE_TITLE = re.compile(r"\.(docx?|pdf|tex|dvi|pptx?|xlsx?|odt|rtf|txt|htm
 
 
 def read_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, str]:
-    """Text of every page, pages apart by a blank line, and the metadata title if it is sensible.
-    `data` starts with %PDF-; raises DocumentError on refusal."""
+    """Text of every page, each after its page mark (documents/pages.py) and a blank line apart,
+    and the metadata title if it is sensible. `data` starts with %PDF-; raises DocumentError on
+    refusal."""
     try:
         with pypdf.apply_configuration(**_PDF_CONFIG):
             reader = pypdf.PdfReader(io.BytesIO(data))
@@ -120,13 +122,13 @@ def _pdf_text(reader: pypdf.PdfReader, name: str, limits: Limits) -> str:
                 f"'{name}' took more than {_PDF_SECONDS:.0f} s to read; split it into smaller "
                 "PDFs, or upload its text."
             ) from None
-    body = "\n\n".join(page for page in pages if page)
-    if not body:
+    if not any(pages):
         raise DocumentError(
             f"'{name}' has no text layer: it looks like a scanned PDF (pictures of pages). Run "
             "it through OCR (e.g. ocrmypdf) first, or upload its text."
         )
-    return re.sub(r"^(\s*)#", r"\1\\#", body, flags=re.M)  # text, not headings
+    texts = [re.sub(r"^(\s*)#", r"\1\\#", page, flags=re.M) for page in pages]  # not headings
+    return "\n\n".join(f"{page_mark(n)}\n{text}" for n, text in enumerate(texts, 1) if text)
 
 
 def _pdf_title(reader: pypdf.PdfReader) -> str:

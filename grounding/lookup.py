@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from documents.evidence import sentences_of, words
+from documents.pages import page_at
 from grounding.values import Value, comparable, same_value, sentence_around, values
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Mark:
     document: str  # its document path ("" when not found)
     section: str
     stated: str  # when contradicted: the document's value as written ("99.9 %"), else ""
+    page: int | None = None  # the sentence's page in a converted PDF (documents/pages.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class _Candidate:
     text: str
     document: str
     section: str
+    page: int | None
     values: tuple[Value, ...]
     subject: frozenset[str]
 
@@ -80,7 +83,7 @@ class _Lookup:
     question: str
     k: int
     searched: dict[str, list[_Candidate]] = field(default_factory=dict)
-    read: dict[tuple[str, str, str], _Candidate] = field(default_factory=dict)
+    read: dict[tuple[str, str, str, int | None], _Candidate] = field(default_factory=dict)
 
     def candidates(self, claim: str) -> list[_Candidate]:
         """The sentences of the passages retrieved for the question and `claim`; one search
@@ -91,7 +94,8 @@ class _Lookup:
             for hit in hits:
                 meta = hit.document.metadata
                 for text in sentences_of(meta["text"]):
-                    key = (text, meta["document"], meta.get("section", ""))
+                    where = (meta["document"], meta.get("section", ""))
+                    key = (text, *where, page_at(meta, meta["text"].find(text)))
                     if key not in self.read:
                         self.read[key] = _candidate(*key)
                     found.append(self.read[key])
@@ -110,9 +114,9 @@ def _subject(text: str, found: list[Value]) -> frozenset[str]:
     return frozenset(words(" ".join(kept)))
 
 
-def _candidate(text: str, document: str, section: str) -> _Candidate:
+def _candidate(text: str, document: str, section: str, page: int | None) -> _Candidate:
     found = values(text)
-    return _Candidate(text, document, section, tuple(found), _subject(text, found))
+    return _Candidate(text, document, section, page, tuple(found), _subject(text, found))
 
 
 def _judge(value: Value, subject: frozenset[str], candidates: list[_Candidate]) -> Mark:
@@ -125,14 +129,19 @@ def _judge(value: Value, subject: frozenset[str], candidates: list[_Candidate]) 
             continue
         for stated in cand.values:
             if same_value(value, stated):
-                return Mark(value, SUPPORTED, cand.text, cand.document, cand.section, "")
+                return _mark(value, SUPPORTED, cand, "")
             better = contradiction is None or shared > contradiction[0]
             if value.kind != "name" and comparable(value, stated) and better:
                 contradiction = (shared, cand, stated)
     if contradiction is None:
         return Mark(value, NOT_FOUND, "", "", "", "")
     _, cand, stated = contradiction
-    return Mark(value, CONTRADICTED, cand.text, cand.document, cand.section, stated.text)
+    return _mark(value, CONTRADICTED, cand, stated.text)
+
+
+def _mark(value: Value, verdict: str, cand: _Candidate, stated: str) -> Mark:
+    where = (cand.document, cand.section)
+    return Mark(value, verdict, cand.text, *where, stated, cand.page)
 
 
 def check_answer(index: Index, question: str, answer: str, k: int = 4) -> Check:

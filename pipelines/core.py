@@ -20,6 +20,8 @@ class Source:
     score: float | None = None
     rank: int | None = None
     used: tuple[str, ...] = ()  # its sentences the model was given (evidence mode), in order
+    page: int | None = None  # the pages of a converted PDF it is on (documents/pages.py)
+    last_page: int | None = None
 
 
 @dataclass(frozen=True)

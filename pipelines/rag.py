@@ -95,6 +95,8 @@ def to_sources(hits: Sequence[Hit], chosen: Sequence[Evidence] = ()) -> tuple[So
             score=hit.score,
             rank=rank,
             used=tuple(used.get(rank - 1, ())),
+            page=hit.document.metadata.get("page"),
+            last_page=hit.document.metadata.get("last_page"),
         )
         for rank, hit in enumerate(hits, start=1)
     )

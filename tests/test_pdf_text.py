@@ -18,7 +18,7 @@ from tests.document_files import encrypted, make_pdf, refusal, show, write
 UNUSUAL = "Emoji 👩🏽‍💻 🎉, Hebrew שלום עולם, Arabic مرحبا, combining e\u0301 and n\u0303."
 
 
-def test_pdf_pages_are_joined_under_the_metadata_title(tmp_path):
+def test_pdf_pages_are_joined_under_the_metadata_title_each_after_its_page_mark(tmp_path):
     pdf = make_pdf(
         show("Hello from page one, caf\351."),
         show("# Page two is text, not a heading."),
@@ -26,25 +26,28 @@ def test_pdf_pages_are_joined_under_the_metadata_title(tmp_path):
     )
     result = to_markdown(write(tmp_path, "q.pdf", pdf))
     assert result == (
-        "# Quarterly Report\n\nHello from page one, café.\n\n\\# Page two is text, not a heading."
+        "# Quarterly Report\n\n<!-- page 1 -->\nHello from page one, café.\n\n"
+        "<!-- page 2 -->\n\\# Page two is text, not a heading."
     )
 
 
 @pytest.mark.parametrize("info", [b"", b"<< /Title (Microsoft Word - draft3.docx) >>"])
 def test_pdf_without_a_sensible_title_is_named_after_the_file(tmp_path, info):
     path = write(tmp_path, "annual_report-2024.PDF", make_pdf(show("Revenue grew."), info=info))
-    assert to_markdown(path) == "# Annual report 2024\n\nRevenue grew."
+    assert to_markdown(path) == "# Annual report 2024\n\n<!-- page 1 -->\nRevenue grew."
 
 
 def test_pdf_encrypted_with_an_empty_password_is_read(tmp_path):
     path = write(tmp_path, "open.pdf", encrypted(make_pdf(show("Readable text.")), ""))
-    assert to_markdown(path) == "# Open\n\nReadable text."
+    assert to_markdown(path) == "# Open\n\n<!-- page 1 -->\nReadable text."
 
 
 def test_aes_256_pdf_with_only_an_owner_password_is_read(tmp_path):
     pdf = encrypted(make_pdf(show("Readable text.")), "", algorithm="AES-256")
     assert pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Encrypt"]["/V"] == 5  # AES-256, not RC4
-    assert to_markdown(write(tmp_path, "locked.pdf", pdf)) == "# Locked\n\nReadable text."
+    assert to_markdown(write(tmp_path, "locked.pdf", pdf)) == (
+        "# Locked\n\n<!-- page 1 -->\nReadable text."
+    )
 
 
 # --- refusals -----------------------------------------------------------------------------------

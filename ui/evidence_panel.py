@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from common.errors import PipelineError
+from documents.pages import page_label
 from grounding.lookup import CONTRADICTED, NOT_FOUND, SUPPORTED, Check, Mark, check_answer
 from grounding.values import Value, comparable, same_value, values
 from pipelines.core import Pipeline
@@ -105,8 +106,11 @@ def _checker(
             yield [*([""] * len(names)), f"*No evidence check: {exc}*", turn.key]
             return
         checks: dict[str, Check] = {}
+        by_text: dict[str, Check] = {}  # columns often say the same: check each answer once
         for name, text in answered.items():
-            checks[name] = check_answer(found, turn.question, text)
+            if text not in by_text:
+                by_text[text] = check_answer(found, turn.question, text)
+            checks[name] = by_text[text]
             shown[name] = marks_markdown(checks[name], locate)
             yield [*shown.values(), "", turn.key]
         yield [*shown.values(), summary_line(checks, titles), turn.key]
@@ -139,7 +143,7 @@ def mark_html(mark: Mark, locate: Locate | None = None) -> str:
     return (
         f"<details><summary>{summary}</summary>"
         f"<blockquote>{_sentence_html(mark)}</blockquote>"
-        f"{document_link(mark.document, locate)}</details>"
+        f"{document_link(mark.document, locate, mark.page)}</details>"
     )
 
 
@@ -149,9 +153,11 @@ def _snippet(sentence: str) -> str:
 
 
 def _place(mark: Mark) -> str:
-    """ "zorblat.md §Warranty": the document and, where it has one, the section."""
+    """ "zorblat.md p. 3 §Warranty": the document and, where it has them, the page (a
+    converted PDF) and the section."""
+    page = f" {page_label(mark.page)}" if mark.page else ""
     section = f" §{html.escape(mark.section)}" if mark.section else ""
-    return f"{html.escape(mark.document)}{section}"
+    return f"{html.escape(mark.document)}{page}{section}"
 
 
 def _sentence_html(mark: Mark) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from arena.store import ALL_BAD, TIE
 from common.messages import CUT_NOTE, NOT_FOUND
+from documents.pages import page_anchor, page_label
 from evaluation.metrics import token_f1
 from pipelines.core import Answer
 
@@ -91,11 +92,12 @@ def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: fl
         if source.score is not None and source.score < min_score and not source.used:
             score += " · *below the relevance threshold*"
         opened = " open" if (source.used if read else source.rank == 1) else ""
+        page = f" · {page_label(source.page, source.last_page)}" if source.page else ""
         parts.append(
             f"<details{opened}><summary><b>[{source.rank}] {html.escape(source.document)}</b>"
-            f" · §{html.escape(source.section or '–')}{score}</summary>"
+            f"{page} · §{html.escape(source.section or '–')}{score}</summary>"
             f"<blockquote>{_marked(source.text, answer.text, source.used)}</blockquote>"
-            f"{document_link(source.document, locate)}</details>"
+            f"{document_link(source.document, locate, source.page)}</details>"
         )
     if read:
         parts.insert(0, "*Underlined: the sentences given to the model.*")
@@ -113,13 +115,17 @@ def sources_markdown(answer: Answer, locate: Locate | None = None, min_score: fl
     return "\n\n".join(parts)
 
 
-def document_link(document: str, locate: Locate | None) -> str:
+def document_link(document: str, locate: Locate | None, page: int | None = None) -> str:
     """A link that opens the whole document, if it is there: by the document's path in the
-    index (the app's documents route), never by a path on the server."""
+    index (the app's documents route), never by a path on the server; at `page` for a
+    converted PDF (ui/document_page.py)."""
     if locate is None or locate(document) is None:
         return ""
     href = DOCUMENTS_ROUTE + quote(document)
-    return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}</a></p>'
+    if page:
+        href += f"#{page_anchor(page)}"
+    at = f" at {page_label(page)}" if page else ""
+    return f'<p><a href="{href}" target="_blank">Open {html.escape(document)}{at}</a></p>'
 
 
 def _marked(passage: str, answer: str, used: Sequence[str] = ()) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from common.files import replace_atomically
+from documents.pages import page_label
 from pipelines.core import Answer, Source
 from ui.render import answer_text, decode_speed, format_cost, vote_label
 
@@ -130,9 +131,10 @@ def sources_line(sources: Sequence[Source]) -> str:
 def _source_label(source: Source) -> str:
     if source.rank is None:
         return source.text
+    page = f" {page_label(source.page, source.last_page)}" if source.page else ""
     section = f" §{source.section}" if source.section else ""
     score = "" if source.score is None else f" ({source.score:.3f})"
-    return f"[{source.rank}] {source.document}{section}{score}"
+    return f"[{source.rank}] {source.document}{page}{section}{score}"
 
 
 def answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict[str, object]:
@@ -155,6 +157,8 @@ def answer_record(name: str, answer: Answer, titles: Mapping[str, str]) -> dict[
                 "section": source.section,
                 "score": source.score,
                 "text": source.text,
+                # a converted PDF's pages (documents/pages.py), only where there are some
+                **({"page": source.page, "last_page": source.last_page} if source.page else {}),
             }
             for source in answer.sources
         ],

@@ -23,13 +23,15 @@ from urllib.parse import parse_qs
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from arena.store import VoteStore
 from common.config import Config
 from common.validation import auth_pairs
+from documents.pages import page_numbers
 from evaluation.outputs import RUNS
+from ui.document_page import HEADERS, document_html
 from ui.render import DOCUMENTS_ROUTE
 from ui.share_page import SHARE_ROUTE, share_endpoint
 from ui.votes_panel import EXPORTS
@@ -83,6 +85,8 @@ def _document_route(locate: Locate) -> Callable[[Request], Awaitable[Response]]:
         if path is None:
             return PlainTextResponse("No such document.", status_code=404)
         text = path.read_text(encoding="utf-8", errors="replace")
+        if page_numbers(text):  # a converted PDF: its pages, escaped, so links can name one
+            return HTMLResponse(document_html(request.path_params["path"], text), headers=HEADERS)
         # Plain text, never rendered: an uploaded document may hold HTML or script.
         headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
         return PlainTextResponse(text, headers=headers)
