@@ -71,10 +71,52 @@ def test_real_app_answers_a_corpus_question_three_ways(page, data_dir):
             assert "Error" not in column["chat"]
             assert "first token" in column["stats"] and "completion" in column["stats"]
         assert "tok/s" in columns["base"]["stats"]  # a long answer: its decode speed is shown
+        _every_column_gets_its_evidence_check(page)
         _upload_then_ask_with_a_follow_up(page, data_dir)
+        _a_pdf_source_names_its_page(page, data_dir, url)
         _the_reader_column_answers(page)
     finally:
         stop_app(process)
+
+
+def _every_column_gets_its_evidence_check(page) -> None:
+    """Under each of the three columns, the real answer's values looked up in the documents
+    (which values the 135M model states differs by machine: the check's verdicts are measured
+    by scripts.evaluate); the panels say how long the check took."""
+    for name in COLUMNS:
+        wait_text(page, f"#evidence-{name}", "checked in", 120)
+        assert "Values in the documents" in page.inner_text(f"#evidence-{name}")
+    marks = "".join(page.inner_text(f"#evidence-{name}") for name in COLUMNS)
+    assert any(symbol in marks for symbol in "✔✘?"), marks
+
+
+def _a_pdf_source_names_its_page(page, data_dir, url: str) -> None:
+    """A PDF upload keeps its page numbers: the source of a passage on its third page says
+    "p. 3", and its link opens the document at that page."""
+    from tests.document_files import make_pdf, show
+
+    pdf = data_dir / "orvane-lease.pdf"
+    filler = " The tenant keeps the unit clean and tells the landlord of any damage at once." * 6
+    pdf.write_bytes(  # pages longer than a chunk: each page is a passage of its own
+        make_pdf(
+            show("Orvane Storage Lease. The lease starts on 1 March 2027." + filler),
+            show("Both parties sign the Orvane lease in Ghent." + filler),
+            show("The monthly rent of the Orvane storage unit is 2,400 euros." + filler),
+        )
+    )
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#doc-upload input[type=file]", str(pdf))
+    wait_text(page, "#doc-upload", "orvane")
+    page.click("#doc-add")
+    wait_text(page, "#doc-status", "Added uploads/orvane-lease.pdf.md", 120)
+    page.get_by_role("tab", name="Chat").click()
+    ask_all(page, "What is the monthly rent of the Orvane storage unit?", 240)
+    rent = page.locator("#sources-rag details", has=page.locator("u", has_text="2,400 euros"))
+    assert "uploads/orvane-lease.pdf.md · p. 3 ·" in rent.locator("summary").inner_text()
+    link = rent.locator("a", has_text="Open uploads/orvane-lease.pdf.md at p. 3")
+    assert link.get_attribute("href") == "/documents/uploads/orvane-lease.pdf.md#page-3"
+    document = page.request.get(url.rstrip("/") + link.get_attribute("href"))
+    assert document.ok and 'id="page-3"' in document.text()
 
 
 def _the_reader_column_answers(page) -> None:
