@@ -3,7 +3,8 @@ supported, contradicted or not found, with the document sentence behind the verd
 
 For each sentence of the answer that states values, one hybrid search with the question and
 that sentence; the retrieved passages are cut into sentences. A passage sentence speaks of the
-same subject when it shares at least two content words (documents/evidence.py `words`) with the
+same subject when it shares at least two content words (documents/evidence.py `words`, reduced
+to their Snowball stems so that "encoded" meets "encoding" and "exports" "export") with the
 question and the answer's sentence, the values' own words left out on both sides: "lasts 36
 months" and "lasts 41 months" must agree on "warranty lasts", not on "months". A fixed bar, not
 the best-overlapping sentence: the best one always exists, and an unrelated value would then be
@@ -23,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import Stemmer
+
 from documents.evidence import sentences_of, words
 from documents.pages import page_at
 from grounding.values import Value, comparable, same_value, sentence_around, values
@@ -32,6 +35,10 @@ if TYPE_CHECKING:
 
 SUPPORTED, CONTRADICTED, NOT_FOUND = "supported", "contradicted", "not found"
 SAME_SUBJECT_WORDS = 2  # content words a passage sentence must share with the claim
+# passages searched per answer sentence: on our dev sets 8 against 4 found more of right answers'
+# values (test split 0.91 -> 0.92, dev corpus 0.73 -> 0.77) for a few fewer wrong ones flagged
+LOOKUP_PASSAGES = 8
+_STEMMER = Stemmer.Stemmer("english")  # PyStemmer: Snowball's English stemmer, in C
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def _subject(text: str, found: list[Value]) -> frozenset[str]:
             kept.append(text[start : value.start])
             start = value.end
     kept.append(text[start:])
-    return frozenset(words(" ".join(kept)))
+    return frozenset(_STEMMER.stemWords(words(" ".join(kept))))
 
 
 def _candidate(text: str, document: str, section: str, page: int | None) -> _Candidate:
@@ -144,7 +151,7 @@ def _mark(value: Value, verdict: str, cand: _Candidate, stated: str) -> Mark:
     return Mark(value, verdict, cand.text, *where, stated, cand.page)
 
 
-def check_answer(index: Index, question: str, answer: str, k: int = 4) -> Check:
+def check_answer(index: Index, question: str, answer: str, k: int = LOOKUP_PASSAGES) -> Check:
     """Look up each value `answer` states in the documents of `index`; values the
     question states are skipped."""
     started = time.perf_counter()

@@ -21,6 +21,9 @@ The Zorblat gateway has seven ports on its rear panel. Two of them carry power o
 
 ## Warranty
 The Zorblat warranty lasts 41 months from the date of delivery. Repairs under warranty are free.
+
+## Exports
+Every export is encoded in UTF-16 with a byte order mark.
 """,
     "quillon.md": """# Quillon Services Agreement
 
@@ -57,6 +60,14 @@ def test_a_stated_value_is_supported_with_its_sentence_and_document(index):
     assert mark.section == "Warranty"
     assert (check.supported, check.contradicted) == (1, 0)
     assert check.seconds > 0
+
+
+def test_the_same_subject_in_other_inflections_supports(index):
+    """ "encoding" and "exports" in the question, "encoded" and "export" in the document."""
+    check = check_answer(index, "Which encoding do exports use?", "UTF-16.")
+    mark = only_mark(check)
+    assert mark.verdict == SUPPORTED, mark
+    assert mark.sentence.startswith("Every export is encoded in UTF-16")
 
 
 def test_a_changed_number_on_the_same_subject_is_contradicted(index):
