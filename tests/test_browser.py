@@ -104,12 +104,7 @@ def _a_pdf_source_names_its_page(page, data_dir, url: str) -> None:
             show("The monthly rent of the Orvane storage unit is 2,400 euros." + filler),
         )
     )
-    page.get_by_role("tab", name="Documents").click()
-    page.set_input_files("#doc-upload input[type=file]", str(pdf))
-    wait_text(page, "#doc-upload", "orvane")
-    page.click("#doc-add")
-    wait_text(page, "#doc-status", "Added uploads/orvane-lease.pdf.md", 120)
-    page.get_by_role("tab", name="Chat").click()
+    _upload(page, pdf, "uploads/orvane-lease.pdf.md")
     ask_all(page, "What is the monthly rent of the Orvane storage unit?", 240)
     rent = page.locator("#sources-rag details", has=page.locator("u", has_text="2,400 euros"))
     assert "uploads/orvane-lease.pdf.md · p. 3 ·" in rent.locator("summary").inner_text()
@@ -117,6 +112,16 @@ def _a_pdf_source_names_its_page(page, data_dir, url: str) -> None:
     assert link.get_attribute("href") == "/documents/uploads/orvane-lease.pdf.md#page-3"
     document = page.request.get(url.rstrip("/") + link.get_attribute("href"))
     assert document.ok and 'id="page-3"' in document.text()
+
+
+def _upload(page, path, stored: str) -> None:
+    """Add `path` in the Documents tab, wait until it is stored as `stored`, back to the chat."""
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#doc-upload input[type=file]", str(path))
+    wait_text(page, "#doc-upload", path.stem.split("-")[0])
+    page.click("#doc-add")
+    wait_text(page, "#doc-status", f"Added {stored}", 120)
+    page.get_by_role("tab", name="Chat").click()
 
 
 def _the_reader_column_answers(page) -> None:
@@ -203,12 +208,7 @@ def _upload_then_ask_with_a_follow_up(page, data_dir) -> None:
         "1,240 euros excluding tax.\n\n## Weight\nThe Zephyr-9 pump weighs 7.5 kilograms "
         "without water.\n"
     )
-    page.get_by_role("tab", name="Documents").click()
-    page.set_input_files("#doc-upload input[type=file]", str(sheet))
-    wait_text(page, "#doc-upload", "zephyr")
-    page.click("#doc-add")
-    wait_text(page, "#doc-status", "Added uploads/zephyr-price-sheet.md", 120)
-    page.get_by_role("tab", name="Chat").click()
+    _upload(page, sheet, "uploads/zephyr-price-sheet.md")
     ask_all(page, "How much does the Zephyr-9 pump cost?", 240)
     rag = read_column(page, "rag")
     assert "uploads/zephyr-price-sheet.md" in rag["sources"]
