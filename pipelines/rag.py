@@ -20,7 +20,7 @@ from documents.index import Hit
 from pipelines.core import Answer, Source, last
 from pipelines.generation import generate_answer
 from pipelines.resources import Resources
-from pipelines.support import shortened, unknown_names, unsupported
+from pipelines.support import qualified, shortened, unknown_names, unsupported
 
 WEAK = "(No passage is close enough to the question: APP_RAG_MIN_SCORE.)"
 UNSUPPORTED = "(The model answered with {}, which the passages given to it do not hold.)"
@@ -235,11 +235,13 @@ class RagPipeline:
         return unknown_names(question, self.resources.index().keywords().knows)
 
     def _checked(self, answer: Answer, context: str) -> Answer:
-        """The final answer, cut to the value and at most one more sentence; declined or marked
-        when its numbers are not in the context (APP_RAG_SUPPORT_CHECK)."""
+        """The final answer, cut to the value and at most one more sentence, a bare figure given
+        its context's qualifier ("within 24 hours"); declined or marked when its numbers are not
+        in the context (APP_RAG_SUPPORT_CHECK)."""
         text = shortened(answer.text)
         # cut after its second sentence on purpose, it ends where a sentence ends: not cut off
         cut_at = answer.cut_at if text == shortened(answer.text, len(answer.text)) else None
+        text = qualified(text, context)
         check = self.config.rag_support_check
         if check != "off" and (missing := ", ".join(unsupported(text, context))):
             if check == "decline":

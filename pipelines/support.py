@@ -76,3 +76,30 @@ def shortened(text: str, sentences: int = 2) -> str:
     """The first `sentences` sentences of `text`: the value, then at most one more."""
     parts = [part for part in SENTENCE_END.split(text.strip()) if part.strip()]
     return " ".join(parts[:sentences]).strip()
+
+
+# Words before a figure that change what it means ("within 30 days", "at least 5 years"); the
+# 135M model, base or reader, often drops them and answers the bare figure.
+_QUALIFIERS = (
+    "no later than", "no more than", "not more than", "more than", "less than", "fewer than",
+    "at least", "at most", "up to", "within", "every", "about", "approximately",
+)  # fmt: skip
+_QUALIFIER_BEFORE = re.compile(rf"\b({'|'.join(_QUALIFIERS)})\s+$", re.I)
+
+
+def qualified(answer: str, context: str) -> str:
+    """A short answer that starts with a bare figure ("24 hours. …") given back the qualifier
+    its context states that figure with ("within 24 hours. …"): only when the context holds the
+    figure and says the same qualifier before it every time, so nothing is added that the
+    context does not state. Any other answer is returned as it is."""
+    parts = SENTENCE_END.split(answer.strip(), maxsplit=1)
+    figure = parts[0].rstrip(".").strip()
+    if not figure[:1].isdigit():
+        return answer
+    before = set()
+    for found in re.finditer(rf"(?<![\w.,]){re.escape(figure)}(?![\w]|[.,]\d)", context, re.I):
+        qualifier = _QUALIFIER_BEFORE.search(context[max(found.start() - 24, 0) : found.start()])
+        before.add(qualifier.group(1).lower() if qualifier else None)
+    if len(before) != 1 or None in before:
+        return answer
+    return f"{before.pop()} {answer.strip()}"

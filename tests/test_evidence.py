@@ -9,7 +9,7 @@ import pytest
 from common.config import Config
 from documents.embeddings import LocalEmbeddings
 from documents.evidence import lexical_scores, pick, sentences_of
-from pipelines.support import numbers, shortened, unknown_names, unsupported
+from pipelines.support import numbers, qualified, shortened, unknown_names, unsupported
 
 RETENTION = (
     "Logs are kept in the EU region. The user audit log is kept for 24 months, and the alert "
@@ -107,6 +107,23 @@ def test_an_answer_is_cut_after_the_value_and_one_more_sentence():
     assert shortened("Version 3.1.2 is current.\n\nFrom the manual:") == (
         "Version 3.1.2 is current. From the manual:"
     )
+
+
+def test_a_bare_figure_gets_the_qualifier_its_context_states():
+    context = (
+        "Access is revoked within 24 hours of the request. Audits last at most 2 business days. "
+        "The trial lasts 30 days. Refunds are paid within 30 days. Logs are kept 14 days."
+    )
+    assert qualified("24 hours.", context) == "within 24 hours."
+    assert qualified("2 business days. Audits are rare.", context) == (
+        "at most 2 business days. Audits are rare."
+    )
+    assert qualified("14 days.", context) == "14 days."  # stated without a qualifier
+    assert qualified("30 days.", context) == "30 days."  # two ways in the context: left alone
+    assert qualified("4 hours.", context) == "4 hours."  # not the "24 hours" of the context
+    assert qualified("60 days.", context) == "60 days."  # not in the context at all
+    assert qualified("Within 24 hours.", context) == "Within 24 hours."  # not a bare figure
+    assert qualified("E-102.", context) == "E-102."
 
 
 def test_a_question_naming_what_no_document_holds_is_found_out():
