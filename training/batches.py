@@ -80,6 +80,21 @@ def passes(batch: dict, max_tokens: int) -> list[dict]:
     return parts
 
 
+def answer_tokens(batch: dict) -> int:
+    """The tokens of `batch` the loss is computed on (labels shift by one: position 0 predicts
+    nothing)."""
+    return int((batch["labels"][:, 1:] != IGNORE).sum())
+
+
+def weighted_passes(batch: dict, max_tokens: int) -> list[tuple[dict, float]]:
+    """`passes`, each with its share of the batch's answer tokens: the parts' answer losses so
+    weighted add up to the whole batch's. A part without answer tokens (all cut off) is left out."""
+    parts = passes(batch, max_tokens)
+    tokens = [answer_tokens(part) for part in parts]
+    total = sum(tokens)
+    return [(part, share / total) for part, share in zip(parts, tokens, strict=True) if share]
+
+
 @dataclass
 class Splits:
     """A run's data: training rows (batched anew every epoch), validation batches, and a fixed

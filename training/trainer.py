@@ -15,7 +15,14 @@ from typing import Any
 
 from common.config import QA_DIR
 from common.files import safetensors_files
-from training.batches import IGNORE, Splits, load_splits, passes, to_batches
+from training.batches import (
+    IGNORE,
+    Splits,
+    answer_tokens,
+    load_splits,
+    to_batches,
+    weighted_passes,
+)
 from training.methods import LEARNING_RATES, METHODS, PreparedModel, prepare
 from training.qa import SEED
 from training.tasks import TASKS
@@ -134,7 +141,7 @@ def mean_loss(trainable: PreparedModel, batches: list[dict], device: Any) -> flo
     with torch.no_grad():
         for batch in batches:
             batch = {k: v.to(device) for k, v in batch.items()}
-            tokens = int((batch["labels"][:, 1:] != IGNORE).sum())
+            tokens = answer_tokens(batch)
             total += float(answer_loss(trainable.causal_lm, batch)) * tokens
             count += tokens
     model.train()
@@ -259,16 +266,12 @@ class _Loop:
     def _gradients(self, batch: dict) -> float:
         """The step's gradients, pass by pass: each part's loss weighted by its share of the
         batch's answer tokens, so the sum is the whole batch's loss. Returns that loss."""
-        parts = passes(batch, self.args.pass_tokens)
-        tokens = [int((part["labels"][:, 1:] != IGNORE).sum()) for part in parts]
         loss = 0.0
-        for part, share in zip(parts, tokens, strict=True):
-            if share:  # a part without answer tokens (all cut off) has no loss
-                part = {k: v.to(self.accelerator.device) for k, v in part.items()}
-                weighted = answer_loss(self.trainable.causal_lm, part, bool(self.args.bf16))
-                weighted = weighted * (share / sum(tokens))
-                self.accelerator.backward(weighted)
-                loss += weighted.item()
+        for part, weight in weighted_passes(batch, self.args.pass_tokens):
+            part = {k: v.to(self.accelerator.device) for k, v in part.items()}
+            weighted = answer_loss(self.trainable.causal_lm, part, bool(self.args.bf16)) * weight
+            self.accelerator.backward(weighted)
+            loss += weighted.item()
         return loss
 
     def close(self) -> None:
