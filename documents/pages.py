@@ -25,11 +25,6 @@ def page_numbers(text: str) -> list[int]:
     return [int(found.group(1)) for found in _MARK.finditer(text)]
 
 
-def strip_marks(text: str) -> str:
-    """`text` without its page mark lines."""
-    return _MARK.sub("", text)
-
-
 def page_label(first: int | None, last: int | None = None) -> str:
     """ "p. 12", "pp. 12–13", or "" without a page."""
     if first is None:

@@ -101,8 +101,8 @@ class _Lookup:
             for hit in hits:
                 meta = hit.document.metadata
                 for text in sentences_of(meta["text"]):
-                    where = (meta["document"], meta.get("section", ""))
-                    key = (text, *where, page_at(meta, meta["text"].find(text)))
+                    page = page_at(meta, meta["text"].find(text))
+                    key = (text, meta["document"], meta.get("section", ""), page)
                     if key not in self.read:
                         self.read[key] = _candidate(*key)
                     found.append(self.read[key])
@@ -147,8 +147,7 @@ def _judge(value: Value, subject: frozenset[str], candidates: list[_Candidate]) 
 
 
 def _mark(value: Value, verdict: str, cand: _Candidate, stated: str) -> Mark:
-    where = (cand.document, cand.section)
-    return Mark(value, verdict, cand.text, *where, stated, cand.page)
+    return Mark(value, verdict, cand.text, cand.document, cand.section, stated, cand.page)
 
 
 def check_answer(index: Index, question: str, answer: str, k: int = LOOKUP_PASSAGES) -> Check:

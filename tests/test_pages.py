@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from common.config import Config
 from documents.chunks import CorpusFile, split
 from documents.loaders import to_markdown
-from documents.pages import page_label, split_pages, strip_marks
+from documents.pages import page_label, split_pages
 from pipelines.core import Answer, Source
 from tests.document_files import make_pdf, show, write
 from ui.render import sources_markdown
@@ -33,7 +33,7 @@ def test_each_page_of_a_pdf_starts_with_its_mark_and_empty_pages_keep_their_numb
     text = converted(tmp_path)
     assert [number for number, _ in split_pages(text)] == [None, 1, 3]
     assert "<!-- page 3 -->\nThe monthly rent" in text and "<!-- page 2 -->" not in text
-    assert strip_marks(text) == f"# Vantor\n\n{PAGES[0]}\n\n{PAGES[2]}"
+    assert [body.strip() for _, body in split_pages(text)] == ["# Vantor", PAGES[0], PAGES[2]]
 
 
 def test_chunks_know_their_pages_and_hold_no_marks(tmp_path):
