@@ -4,6 +4,7 @@ the number of passages, evidence sentences or whole passages — with the real m
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui_helpers import served
 
@@ -38,12 +39,17 @@ def test_top_k_and_context_mode_change_the_passages_the_model_reads(page, resour
 
         page.get_by_text("Retrieval settings (RAG columns, this session)").click()
         slider = page.locator("#top-k input[type=range]")
+        number = page.locator("#top-k input[type=number]")
         slider.focus()
         slider.press("Home")  # the slider's own keys: 1, then one step up
+        # each key once the slider has shown the last one's value: a key pressed while the
+        # accordion still opens was lost now and then (4 + 1 = 5)
+        expect(number).to_have_value("1")
         slider.press("ArrowRight")
+        expect(number).to_have_value("2")
         page.get_by_label("Whole passages").check()
         page.wait_for_timeout(1500)  # Gradio takes the values on change; then ask
-        assert page.locator("#top-k input[type=number]").input_value() == "2"
+        assert number.input_value() == "2"
         assert page.get_by_label("Whole passages").is_checked()
         second = _ask(page)
         assert second.count("<details") == 2
